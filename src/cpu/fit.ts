@@ -1,0 +1,285 @@
+// Float64 reference kernel of `permasar fit` (DESIGN.md §1 items 1–4): the CPU fallback and
+// the truth the WGSL kernel (shaders/fit.wgsl) is tested against. Same inputs, same outputs.
+//
+// Per pixel, over its own valid epochs only (t_c = t − t_mid):
+//   1. trend        d = a t_c + b                                   (2 × 2 normal equations)
+//   2. seasonality  r = d − (a t_c + b) ≈ o + Σ_{k=1..3} s_k sin 2πk t_c + c_k cos 2πk t_c
+//                   (7 × 7), extrema of the fitted curve on the daily grid, decision ± tolerance
+//   3. Eq. 1        d = a t_c + b + c sin 2πt_c + s cos 2πt_c       (4 × 4), seasonal pixels only;
+//                   A = √(c² + s²), amplitude 2A (peak to trough), timing from ψ = atan2(s, c)
+//   4. errors       σ² = RSS / (n − p), Cov = σ² (GᵀG)⁻¹, rate σ = √Cov_aa,
+//                   σ_A² ≈ (c² Cov_cc + s² Cov_ss + 2cs Cov_cs) / A² (first-order propagation)
+
+import { choleskyInPlace, choleskySolveInPlace, choleskyInverseColumn } from '../core/linalg.ts';
+import {
+  annualPeakYearFraction,
+  countDailyExtrema,
+  dailyGridPointCount,
+  expectedExtremaCount,
+  isSeasonal,
+  HARMONIC_COUNT,
+} from '../core/seasonality.ts';
+import { yearFractionToDayOfYear } from '../core/time.ts';
+import {
+  allocateFitProducts,
+  type FitContext,
+  type FitKernel,
+  type FitProducts,
+  type SeriesTile,
+} from '../core/fit-types.ts';
+
+const TWO_PI = 2 * Math.PI;
+
+/** Everything the fit knows about one pixel (the web app's pixel plot and `coupling` use it). */
+export interface PixelFit {
+  validEpochCount: number;
+  /** Linear trend d = rate t_c + offset. */
+  trend: { rateMmPerYear: number; offsetMm: number; rateStdMmPerYear: number; rmsMm: number } | null;
+  /** Three-sinusoid fit of the detrended series: offset, sin_k, cos_k (k = 1..3). */
+  harmonics: { offsetMm: number; sin: number[]; cos: number[] } | null;
+  spanYears: number;
+  tFirstCentredYears: number;
+  extremaCount: number;
+  expectedExtrema: number;
+  seasonal: boolean;
+  /** Eq. 1 coefficients on t_c (seasonal pixels). */
+  eq1: {
+    rateMmPerYear: number;
+    offsetMm: number;
+    sinMm: number;
+    cosMm: number;
+    amplitudeMm: number;
+    amplitudeStdMm: number;
+    rateStdMmPerYear: number;
+    peakDayOfYear: number;
+    rmsMm: number;
+  } | null;
+}
+
+/** Workspace reused across pixels so the inner loop allocates nothing. */
+class Workspace {
+  readonly t: Float64Array;
+  readonly y: Float64Array;
+  readonly normal7 = new Float64Array(49);
+  readonly rhs7 = new Float64Array(7);
+  readonly normal4 = new Float64Array(16);
+  readonly rhs4 = new Float64Array(4);
+  readonly column = new Float64Array(7);
+  readonly sinK = new Float64Array(HARMONIC_COUNT);
+  readonly cosK = new Float64Array(HARMONIC_COUNT);
+  constructor(nDates: number) {
+    this.t = new Float64Array(nDates);
+    this.y = new Float64Array(nDates);
+  }
+}
+
+/**
+ * Fits pixel p of a tile. Writes its products into `out` at index p and, when `detail` is
+ * requested, returns the full PixelFit.
+ */
+function fitOnePixel(
+  tile: SeriesTile,
+  p: number,
+  context: FitContext,
+  ws: Workspace,
+  out: FitProducts,
+  detail: boolean,
+): PixelFit | null {
+  const { nPixels, nDates, values } = tile;
+  const { tCentredYears, tMidYears, scaleToMm, options } = context;
+
+  // Gather this pixel's valid epochs (date-major: stride nPixels).
+  let n = 0;
+  for (let d = 0; d < nDates; d++) {
+    const v = values[d * nPixels + p];
+    if (v === v) {
+      ws.t[n] = tCentredYears[d];
+      ws.y[n] = v * scaleToMm;
+      n++;
+    }
+  }
+  out.validEpochCount[p] = n;
+  const noData = (): PixelFit | null => {
+    out.rateMmPerYear[p] = NaN;
+    out.rateStdMmPerYear[p] = NaN;
+    out.seasonalAmplitudeMm[p] = NaN;
+    out.seasonalAmplitudeStdMm[p] = NaN;
+    out.peakDayOfYear[p] = NaN;
+    out.extremaCount[p] = NaN;
+    out.seasonalFlag[p] = NaN;
+    out.residualRmsMm[p] = NaN;
+    return detail
+      ? { validEpochCount: n, trend: null, harmonics: null, spanYears: NaN, tFirstCentredYears: NaN, extremaCount: NaN, expectedExtrema: NaN, seasonal: false, eq1: null }
+      : null;
+  };
+  if (n < options.minValidEpochs) return noData();
+  const t = ws.t;
+  const y = ws.y;
+
+  // 1. Trend: closed-form 2 × 2 normal equations.
+  let st = 0, sy = 0, stt = 0, sty = 0;
+  for (let i = 0; i < n; i++) {
+    st += t[i]; sy += y[i]; stt += t[i] * t[i]; sty += t[i] * y[i];
+  }
+  const det = n * stt - st * st;
+  if (!(det > 1e-12 * n * stt)) return noData(); // all epochs at one instant
+  const trendRate = (n * sty - st * sy) / det;
+  const trendOffset = (sy - trendRate * st) / n;
+  let rssTrend = 0;
+  for (let i = 0; i < n; i++) {
+    const r = y[i] - trendRate * t[i] - trendOffset;
+    rssTrend += r * r;
+  }
+  const sigma2Trend = rssTrend / (n - 2);
+  const trendRateStd = Math.sqrt(sigma2Trend * n / det); // (GᵀG)⁻¹_aa = n / det
+  const trendRms = Math.sqrt(rssTrend / n);
+
+  // 2. Three sinusoids on the detrended series. Columns: 1, sin 2πk t, cos 2πk t (k = 1..3).
+  const g = ws.normal7;
+  const h = ws.rhs7;
+  const col = ws.column;
+  g.fill(0);
+  h.fill(0);
+  for (let i = 0; i < n; i++) {
+    const r = y[i] - trendRate * t[i] - trendOffset;
+    col[0] = 1;
+    for (let k = 0; k < HARMONIC_COUNT; k++) {
+      const phase = TWO_PI * (k + 1) * t[i];
+      col[1 + 2 * k] = Math.sin(phase);
+      col[2 + 2 * k] = Math.cos(phase);
+    }
+    for (let a = 0; a < 7; a++) {
+      h[a] += col[a] * r;
+      for (let b = 0; b <= a; b++) g[a * 7 + b] += col[a] * col[b];
+    }
+  }
+  for (let a = 0; a < 7; a++) for (let b = 0; b < a; b++) g[b * 7 + a] = g[a * 7 + b];
+
+  let tFirst = Infinity, tLast = -Infinity;
+  for (let i = 0; i < n; i++) { if (t[i] < tFirst) tFirst = t[i]; if (t[i] > tLast) tLast = t[i]; }
+  const spanYears = tLast - tFirst;
+  const expected = expectedExtremaCount(spanYears, options.expectedExtrema);
+
+  let extrema = NaN;
+  let seasonal = false;
+  let harmonics: PixelFit['harmonics'] = null;
+  if (choleskyInPlace(g, 7)) {
+    choleskySolveInPlace(g, 7, h);
+    for (let k = 0; k < HARMONIC_COUNT; k++) { ws.sinK[k] = h[1 + 2 * k]; ws.cosK[k] = h[2 + 2 * k]; }
+    extrema = countDailyExtrema(ws.sinK, ws.cosK, tFirst, dailyGridPointCount(spanYears));
+    seasonal = isSeasonal(extrema, expected, options.extremaTolerance);
+    if (detail) harmonics = { offsetMm: h[0], sin: Array.from(ws.sinK), cos: Array.from(ws.cosK) };
+  }
+  // Untestable (rank-deficient harmonics): extrema NaN, not seasonal.
+
+  // 3. Eq. 1 for seasonal pixels. Columns: t, 1, sin 2πt, cos 2πt.
+  let eq1: PixelFit['eq1'] = null;
+  if (seasonal) {
+    const m = ws.normal4;
+    const q = ws.rhs4;
+    m.fill(0);
+    q.fill(0);
+    for (let i = 0; i < n; i++) {
+      const phase = TWO_PI * t[i];
+      col[0] = t[i]; col[1] = 1; col[2] = Math.sin(phase); col[3] = Math.cos(phase);
+      for (let a = 0; a < 4; a++) {
+        q[a] += col[a] * y[i];
+        for (let b = 0; b <= a; b++) m[a * 4 + b] += col[a] * col[b];
+      }
+    }
+    for (let a = 0; a < 4; a++) for (let b = 0; b < a; b++) m[b * 4 + a] = m[a * 4 + b];
+    if (choleskyInPlace(m, 4)) {
+      choleskySolveInPlace(m, 4, q);
+      const [rate, offset, sinMm, cosMm] = q;
+      let rss = 0;
+      for (let i = 0; i < n; i++) {
+        const phase = TWO_PI * t[i];
+        const r = y[i] - rate * t[i] - offset - sinMm * Math.sin(phase) - cosMm * Math.cos(phase);
+        rss += r * r;
+      }
+      const sigma2 = rss / (n - 4);
+      // Needed elements of (GᵀG)⁻¹: (a,a), and the (c,s) block.
+      const inv = new Float64Array(4);
+      choleskyInverseColumn(m, 4, 0, inv);
+      const covRate = sigma2 * inv[0];
+      choleskyInverseColumn(m, 4, 2, inv);
+      const covSinSin = sigma2 * inv[2];
+      const covSinCos = sigma2 * inv[3];
+      choleskyInverseColumn(m, 4, 3, inv);
+      const covCosCos = sigma2 * inv[3];
+      const a = Math.hypot(sinMm, cosMm);
+      const varA = a > 0 ? (sinMm * sinMm * covSinSin + cosMm * cosMm * covCosCos + 2 * sinMm * cosMm * covSinCos) / (a * a) : NaN;
+      eq1 = {
+        rateMmPerYear: rate,
+        offsetMm: offset,
+        sinMm,
+        cosMm,
+        amplitudeMm: 2 * a,
+        amplitudeStdMm: 2 * Math.sqrt(Math.max(varA, 0)),
+        rateStdMmPerYear: Math.sqrt(covRate),
+        peakDayOfYear: yearFractionToDayOfYear(annualPeakYearFraction(sinMm, cosMm, tMidYears)),
+        rmsMm: Math.sqrt(rss / n),
+      };
+    } else {
+      seasonal = false;
+    }
+  }
+
+  out.extremaCount[p] = extrema;
+  out.seasonalFlag[p] = seasonal ? 1 : 0;
+  if (eq1) {
+    out.rateMmPerYear[p] = eq1.rateMmPerYear;
+    out.rateStdMmPerYear[p] = eq1.rateStdMmPerYear;
+    out.seasonalAmplitudeMm[p] = eq1.amplitudeMm;
+    out.seasonalAmplitudeStdMm[p] = eq1.amplitudeStdMm;
+    out.peakDayOfYear[p] = eq1.peakDayOfYear;
+    out.residualRmsMm[p] = eq1.rmsMm;
+  } else {
+    out.rateMmPerYear[p] = trendRate;
+    out.rateStdMmPerYear[p] = trendRateStd;
+    out.seasonalAmplitudeMm[p] = NaN;
+    out.seasonalAmplitudeStdMm[p] = NaN;
+    out.peakDayOfYear[p] = NaN;
+    out.residualRmsMm[p] = trendRms;
+  }
+  if (!detail) return null;
+  return {
+    validEpochCount: n,
+    trend: { rateMmPerYear: trendRate, offsetMm: trendOffset, rateStdMmPerYear: trendRateStd, rmsMm: trendRms },
+    harmonics,
+    spanYears,
+    tFirstCentredYears: tFirst,
+    extremaCount: extrema,
+    expectedExtrema: expected,
+    seasonal,
+    eq1,
+  };
+}
+
+/** Fits every pixel of a tile in float64. `out` may be given to avoid allocation. */
+export function fitTileCpu(tile: SeriesTile, context: FitContext, out?: FitProducts): FitProducts {
+  const products = out ?? allocateFitProducts(tile.nPixels);
+  const ws = new Workspace(tile.nDates);
+  for (let p = 0; p < tile.nPixels; p++) fitOnePixel(tile, p, context, ws, products, false);
+  return products;
+}
+
+/** The full fit of one series (values in the input's units, one per date; NaN = no data). */
+export function fitPixelDetailed(series: ArrayLike<number>, context: FitContext): PixelFit {
+  const tile: SeriesTile = { nPixels: 1, nDates: series.length, values: Float32Array.from(series) };
+  const out = allocateFitProducts(1);
+  return fitOnePixel(tile, 0, context, new Workspace(series.length), out, true)!;
+}
+
+/** The reference kernel on the calling thread. */
+export class CpuFitKernel implements FitKernel {
+  readonly kind = 'cpu' as const;
+  readonly description = 'cpu (float64, 1 thread)';
+  async fitTile(tile: SeriesTile, context: FitContext): Promise<FitProducts> {
+    return fitTileCpu(tile, context);
+  }
+  maxTilePixels(nDates: number): number {
+    return Math.max(1, Math.floor((64 << 20) / (4 * Math.max(1, nDates))));
+  }
+  dispose(): void {}
+}
