@@ -259,9 +259,14 @@ function fitOnePixel(
 /** Fits every pixel of a tile in float64. `out` may be given to avoid allocation. */
 export function fitTileCpu(tile: SeriesTile, context: FitContext, out?: FitProducts): FitProducts {
   const products = out ?? allocateFitProducts(tile.nPixels);
-  const ws = new Workspace(tile.nDates);
-  for (let p = 0; p < tile.nPixels; p++) fitOnePixel(tile, p, context, ws, products, false);
+  fitTileRangeCpu(tile, context, products, 0, tile.nPixels);
   return products;
+}
+
+/** Fits pixels [pixelStart, pixelEnd) of a tile into `out` (worker threads split tiles this way). */
+export function fitTileRangeCpu(tile: SeriesTile, context: FitContext, out: FitProducts, pixelStart: number, pixelEnd: number): void {
+  const ws = new Workspace(tile.nDates);
+  for (let p = pixelStart; p < pixelEnd; p++) fitOnePixel(tile, p, context, ws, out, false);
 }
 
 /** The full fit of one series (values in the input's units, one per date; NaN = no data). */

@@ -1,0 +1,71 @@
+// `permasar <command> [options]`: dispatch, argument parsing, and the one place where errors
+// become exit codes. User errors (InputError, bad options) print one line and exit 1; anything
+// else is a bug and prints its stack (exit 2).
+import { parseArgs } from 'node:util';
+import { isInputError } from '../core/errors.ts';
+import type { Command } from './command.ts';
+
+/** Commands register here; each lives in its own module, loaded only when called. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  fit: async () => (await import('./cmd-fit.ts')).fitCommand,
+  demo: async () => (await import('./cmd-demo.ts')).demoCommand,
+};
+
+export function registerCommand(name: string, load: () => Promise<Command>): void {
+  COMMANDS[name] = load;
+}
+
+async function printHelp(): Promise<void> {
+  const lines = ['usage: permasar <command> [options]', '', 'commands:'];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    try {
+      lines.push(`  ${name.padEnd(10)} ${(await load()).summary}`);
+    } catch {
+      lines.push(`  ${name}`);
+    }
+  }
+  lines.push('', 'permasar <command> --help shows the options of a command.');
+  console.log(lines.join('\n'));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    await printHelp();
+    return name ? 0 : 1;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    console.error(`permasar: unknown command "${name}" (permasar --help lists them)`);
+    return 1;
+  }
+  const command = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+  } catch (e) {
+    console.error(`permasar ${name}: ${(e as Error).message.split('\n')[0]}`);
+    return 1;
+  }
+  const [minPos, maxPos] = command.positionals;
+  if (parsed.positionals.length < minPos || parsed.positionals.length > maxPos) {
+    console.error(`permasar ${name}: expected ${minPos === maxPos ? minPos : `${minPos}–${maxPos}`} path argument(s), got ${parsed.positionals.length} (permasar ${name} --help)`);
+    return 1;
+  }
+  try {
+    await command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals);
+    return 0;
+  } catch (e) {
+    if (isInputError(e)) {
+      console.error(`permasar ${name}: ${e.message}`);
+      return 1;
+    }
+    console.error(`permasar ${name}: internal error (a bug; please report it):`);
+    console.error(e);
+    return 2;
+  }
+}

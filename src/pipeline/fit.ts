@@ -1,0 +1,179 @@
+// `permasar fit`, device-agnostic: stream a stack through a fit kernel in row-block tiles and
+// hand every product's rows to a writer. Data flows one way: reader → tile → kernel → writer.
+// The same code runs in Node (CLI) and in the browser (web app); it never knows whether the
+// kernel is a GPU or CPU one, and never holds more than a few tiles of the stack.
+import type { RasterGrid } from '../core/grid.ts';
+import { makeTimeAxis, type TimeAxis } from '../core/time.ts';
+import { FIT_PRODUCT_KEYS, type FitContext, type FitKernel, type FitOptions, type FitProductKey, type FitProducts } from '../core/fit-types.ts';
+import { StreamingStatistics, type ProductStatistics } from './stats.ts';
+
+/** What the pipeline needs of a stack (io/stack.ts StackSource satisfies it). */
+export interface StackRows {
+  grid: RasterGrid;
+  dates: string[];
+  /** Date-major [date][row][col] of rows row0..row0+nRows−1, in the stack's units. */
+  readRows(row0: number, nRows: number): Promise<Float32Array>;
+}
+
+/** Receives product rows as tiles finish (in row order). */
+export interface FitProductWriter {
+  writeRows(key: FitProductKey, row0: number, nRows: number, data: Float32Array): Promise<void> | void;
+}
+
+export interface FitRunOptions {
+  stack: StackRows;
+  kernel: FitKernel;
+  options: FitOptions;
+  /** Stored unit → mm (see unitScaleToMm). */
+  scaleToMm: number;
+  /** Temporal coherence (or any quality) rows, same grid; pixels below maskMin (or NaN) get no fit. */
+  maskRows?: (row0: number, nRows: number) => Promise<Float32Array>;
+  maskMin?: number;
+  writer: FitProductWriter;
+  /** Rows per tile; default from kernel.maxTilePixels. */
+  tileRows?: number;
+  /** Tiles in flight (read-ahead while the kernel works). */
+  depth?: number;
+  onProgress?: (rowsDone: number, rowsTotal: number) => void;
+  signal?: AbortSignal;
+  /** Long side of the decimated preview rasters kept for quicklooks. */
+  previewSize?: number;
+}
+
+export interface FitPreview {
+  width: number;
+  height: number;
+  /** Every `step`-th row and column of the product. */
+  step: number;
+  data: Partial<Record<FitProductKey, Float32Array>>;
+}
+
+export interface FitRunResult {
+  axis: TimeAxis;
+  pixels: number;
+  /** Masked out by --mask (below threshold or NaN in the mask). */
+  maskedPixels: number;
+  /** Pixels with a fit (enough valid epochs). */
+  pixelsWithData: number;
+  seasonalPixels: number;
+  nonSeasonalPixels: number;
+  statistics: Record<FitProductKey, ProductStatistics>;
+  preview: FitPreview;
+  tiles: number;
+}
+
+const PREVIEW_KEYS: FitProductKey[] = ['rateMmPerYear', 'seasonalAmplitudeMm', 'peakDayOfYear', 'seasonalFlag'];
+const STATISTICS_SAMPLE = 2_000_000;
+
+export async function runFitPipeline(run: FitRunOptions): Promise<FitRunResult> {
+  const { stack, kernel, writer } = run;
+  const { width, height } = stack.grid;
+  const axis = makeTimeAxis(stack.dates);
+  const nDates = axis.dates.length;
+  const context: FitContext = { tCentredYears: axis.tCentredYears, tMidYears: axis.tMidYears, scaleToMm: run.scaleToMm, options: run.options };
+  const tileRows = Math.max(1, Math.min(height, run.tileRows ?? Math.floor(kernel.maxTilePixels(nDates) / width)));
+  if (tileRows * width > kernel.maxTilePixels(nDates) && tileRows === 1 && width > kernel.maxTilePixels(nDates)) {
+    throw new Error(`one row of ${width} pixels × ${nDates} dates exceeds the ${kernel.description} tile limit`);
+  }
+  const depth = Math.max(1, run.depth ?? 3);
+  const maskMin = run.maskMin ?? 0;
+
+  const stride = Math.max(1, Math.ceil((width * height) / STATISTICS_SAMPLE));
+  const stats = Object.fromEntries(FIT_PRODUCT_KEYS.map((k) => [k, new StreamingStatistics(stride)])) as Record<FitProductKey, StreamingStatistics>;
+  const previewSize = run.previewSize ?? 1200;
+  const step = Math.max(1, Math.ceil(Math.max(width, height) / previewSize));
+  const preview: FitPreview = { width: Math.ceil(width / step), height: Math.ceil(height / step), step, data: {} };
+  for (const k of PREVIEW_KEYS) preview.data[k] = new Float32Array(preview.width * preview.height).fill(NaN);
+
+  let maskedPixels = 0, pixelsWithData = 0, seasonalPixels = 0, nonSeasonalPixels = 0, tiles = 0, rowsDone = 0;
+
+  const startTile = async (row0: number): Promise<{ row0: number; nRows: number; products: FitProducts }> => {
+    const nRows = Math.min(tileRows, height - row0);
+    const nPixels = nRows * width;
+    const values = await stack.readRows(row0, nRows);
+    if (values.length !== nPixels * nDates) throw new Error(`reader returned ${values.length} values for ${nRows} rows × ${width} × ${nDates}`);
+    if (run.maskRows) {
+      const mask = await run.maskRows(row0, nRows);
+      for (let p = 0; p < nPixels; p++) {
+        if (mask[p] >= maskMin) continue; // NaN fails this test too: no quality, no fit
+        maskedPixels++;
+        for (let d = 0; d < nDates; d++) values[d * nPixels + p] = NaN;
+      }
+    }
+    const products = await kernel.fitTile({ nPixels, nDates, values }, context);
+    return { row0, nRows, products };
+  };
+
+  const finishTile = async ({ row0, nRows, products }: { row0: number; nRows: number; products: FitProducts }) => {
+    for (const key of FIT_PRODUCT_KEYS) {
+      await writer.writeRows(key, row0, nRows, products[key]);
+      stats[key].add(products[key]);
+    }
+    const flag = products.seasonalFlag;
+    for (let p = 0; p < flag.length; p++) {
+      if (flag[p] === 1) seasonalPixels++;
+      else if (flag[p] === 0) nonSeasonalPixels++;
+    }
+    for (let r = 0; r < nRows; r++) {
+      const row = row0 + r;
+      if (row % step) continue;
+      for (const k of PREVIEW_KEYS) {
+        const dst = preview.data[k]!;
+        const src = products[k];
+        for (let c = 0, pc = 0; c < width; c += step, pc++) dst[(row / step) * preview.width + pc] = src[r * width + c];
+      }
+    }
+    tiles++;
+    rowsDone += nRows;
+    run.onProgress?.(rowsDone, height);
+  };
+
+  // Read-ahead pipeline: up to `depth` tiles between reading and writing, written in order.
+  const inFlight: Promise<{ row0: number; nRows: number; products: FitProducts }>[] = [];
+  try {
+    for (let row0 = 0; row0 < height; row0 += tileRows) {
+      if (run.signal?.aborted) throw run.signal.reason ?? new Error('aborted');
+      inFlight.push(startTile(row0));
+      if (inFlight.length >= depth) await finishTile(await inFlight.shift()!);
+    }
+    while (inFlight.length) await finishTile(await inFlight.shift()!);
+  } catch (e) {
+    // Let the other tiles settle so nothing keeps running after we report the failure.
+    await Promise.allSettled(inFlight);
+    throw e;
+  }
+  pixelsWithData = seasonalPixels + nonSeasonalPixels;
+
+  const statistics = Object.fromEntries(FIT_PRODUCT_KEYS.map((k) => [k, stats[k].result()])) as Record<FitProductKey, ProductStatistics>;
+  return { axis, pixels: width * height, maskedPixels, pixelsWithData, seasonalPixels, nonSeasonalPixels, statistics, preview, tiles };
+}
+
+/** Sentinel-1 C band wavelength, m (MintPy's value for S1). */
+export const SENTINEL1_WAVELENGTH_M = 0.05546576;
+
+export const KNOWN_UNITS = ['m', 'cm', 'mm', 'rad'] as const;
+export type StackUnit = (typeof KNOWN_UNITS)[number];
+
+/** Normalises unit spellings seen in MintPy files ("m", "meters", "radian", …); null if unknown. */
+export function normaliseUnit(text: string): StackUnit | null {
+  const u = text.trim().toLowerCase();
+  if (['m', 'meter', 'meters', 'metre', 'metres'].includes(u)) return 'm';
+  if (['cm', 'centimeter', 'centimeters'].includes(u)) return 'cm';
+  if (['mm', 'millimeter', 'millimeters'].includes(u)) return 'mm';
+  if (['rad', 'radian', 'radians'].includes(u)) return 'rad';
+  return null;
+}
+
+/**
+ * Factor from the stored unit to mm of LOS displacement, positive toward the satellite
+ * (MintPy's sign). Unwrapped phase: d = −λ/(4π)·φ (MintPy's phase2range), so a phase
+ * increase means motion away from the satellite.
+ */
+export function unitScaleToMm(unit: StackUnit, wavelengthM = SENTINEL1_WAVELENGTH_M): number {
+  switch (unit) {
+    case 'm': return 1000;
+    case 'cm': return 10;
+    case 'mm': return 1;
+    case 'rad': return (-wavelengthM / (4 * Math.PI)) * 1000;
+  }
+}
