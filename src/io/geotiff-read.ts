@@ -1,0 +1,207 @@
+// Reading single-band GeoTIFFs with geotiff.js, platform-free: callers hand in an opened
+// GeoTIFF (Node: fromFile, browser: fromBlob) and the file's byte length, and get the grid in
+// GDAL's conventions, the pixels as float32 with nodata → NaN, and the GDAL metadata.
+
+import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
+import type { GeoTransform, RasterGrid } from '../core/grid.ts';
+import { InputError } from '../core/errors.ts';
+
+/** A raster read into memory. */
+export interface RasterData {
+  grid: RasterGrid;
+  /** Row-major, nodata (and any non-finite nodata) → NaN. */
+  data: Float32Array;
+  /** The file's nodata value (GDAL_NODATA), null if none. */
+  nodata: number | null;
+  /** Dataset-level metadata (GDAL_METADATA items without a sample), HDF5 attributes for .h5. */
+  metadata: Record<string, string>;
+  /** Band unit (GDAL "unittype"), null if not stated. */
+  unit: string | null;
+  /** Band description, null if not stated. */
+  description: string | null;
+}
+
+/** What a reader learns from the header alone. */
+export interface GeoTiffInfo {
+  grid: RasterGrid;
+  nBands: number;
+  nodata: number | null;
+  metadata: Record<string, string>;
+  bandMetadata: Record<string, string>;
+  unit: string | null;
+  description: string | null;
+}
+
+// GeoKey values.
+const USER_DEFINED = 32767;
+const RASTER_PIXEL_IS_POINT = 2;
+
+function describeError(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split('\n')[0].slice(0, 200);
+}
+
+/** Runs a geotiff.js call and turns whatever it throws into a one-line InputError. */
+export async function asTiffInputError<T>(file: string, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(file, `${what}: ${describeError(e)}`);
+  }
+}
+
+function unescapeXml(text: string): string {
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
+    .replace(/&#x([0-9a-fA-F]+);/g, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
+    .replace(/&amp;/g, '&');
+}
+
+/** Items of GDAL_METADATA XML: dataset-level, band 0 (the band we read), and its roles. */
+export function parseGdalMetadataXml(xml: string, band = 0): { metadata: Record<string, string>; bandMetadata: Record<string, string>; unit: string | null; description: string | null } {
+  const metadata: Record<string, string> = {};
+  const bandMetadata: Record<string, string> = {};
+  let unit: string | null = null;
+  let description: string | null = null;
+  const itemPattern = /<Item\s+([^>]*?)\s*(?:\/>|>([\s\S]*?)<\/Item>)/g;
+  for (const m of xml.matchAll(itemPattern)) {
+    const attrs: Record<string, string> = {};
+    for (const a of m[1].matchAll(/(\w+)\s*=\s*"([^"]*)"/g)) attrs[a[1]] = unescapeXml(a[2]);
+    const value = unescapeXml(m[2] ?? '');
+    if (attrs.name === undefined) continue;
+    if (attrs.sample === undefined) {
+      metadata[attrs.name] = value;
+    } else if (Number(attrs.sample) === band) {
+      if (attrs.role === 'unittype') unit = value;
+      else if (attrs.role === 'description') description = value;
+      else if (attrs.role === undefined) bandMetadata[attrs.name] = value;
+    }
+  }
+  return { metadata, bandMetadata, unit, description };
+}
+
+/** GDAL_NODATA text → number ("nan", "-9999", "1e+20"); null when absent or unparsable. */
+export function parseGdalNodata(text: string | undefined | null): number | null {
+  if (text === undefined || text === null) return null;
+  const clean = String(text).replace(/\0+$/, '').trim().toLowerCase();
+  if (clean === '') return null;
+  if (clean === 'nan' || clean === '-nan') return Number.NaN;
+  if (clean === 'inf' || clean === '+inf') return Number.POSITIVE_INFINITY;
+  if (clean === '-inf') return Number.NEGATIVE_INFINITY;
+  const value = Number(clean);
+  return Number.isNaN(value) ? null : value;
+}
+
+async function tagValue(image: GeoTIFFImage, name: string): Promise<unknown> {
+  const fd = image.getFileDirectory();
+  if (!fd.hasTag(name as never)) return undefined;
+  return fd.loadValue(name as never);
+}
+
+function numbers(v: unknown): number[] | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number') return [v];
+  return Array.from(v as ArrayLike<number | bigint>, Number);
+}
+
+/** Geotransform and CRS of an image, as GDAL reports them. */
+export async function gridOfImage(image: GeoTIFFImage, file: string): Promise<RasterGrid> {
+  const width = image.getWidth();
+  const height = image.getHeight();
+  const scale = numbers(await tagValue(image, 'ModelPixelScale'));
+  const tiepoint = numbers(await tagValue(image, 'ModelTiepoint'));
+  const matrix = numbers(await tagValue(image, 'ModelTransformation'));
+  const keys = image.getGeoKeys() ?? {};
+  let gt: GeoTransform;
+  if (scale && tiepoint && tiepoint.length >= 6) {
+    const [i, j, , x, y] = tiepoint;
+    gt = [x - i * scale[0], scale[0], 0, y + j * scale[1], 0, -scale[1]];
+  } else if (matrix && matrix.length >= 8) {
+    gt = [matrix[3], matrix[0], matrix[1], matrix[7], matrix[4], matrix[5]];
+  } else {
+    throw new InputError(file, 'not georeferenced (no ModelPixelScale/ModelTiepoint or ModelTransformation tag)');
+  }
+  // GDAL (GTIFF_POINT_GEO_IGNORE off) reports PixelIsPoint files with the origin moved half a
+  // pixel up-left, so the geotransform is always of pixel corners. Do the same.
+  if (keys.GTRasterTypeGeoKey === RASTER_PIXEL_IS_POINT) {
+    gt = [gt[0] - 0.5 * gt[1] - 0.5 * gt[2], gt[1], gt[2], gt[3] - 0.5 * gt[4] - 0.5 * gt[5], gt[4], gt[5]];
+  }
+  const code = Number(keys.ProjectedCSTypeGeoKey ?? keys.GeographicTypeGeoKey ?? Number.NaN);
+  const epsg = Number.isInteger(code) && code > 0 && code !== USER_DEFINED ? code : null;
+  return { width, height, geoTransform: gt, epsg };
+}
+
+/**
+ * Refuses files whose pixel blocks run past the end: geotiff.js would read zeros or garbage
+ * there rather than fail, and a truncated download must not turn into numbers.
+ */
+async function checkNotTruncated(image: GeoTIFFImage, file: string, byteLength: number): Promise<void> {
+  const tiled = image.getFileDirectory().hasTag('TileOffsets' as never);
+  const offsets = numbers(await tagValue(image, tiled ? 'TileOffsets' : 'StripOffsets'));
+  const counts = numbers(await tagValue(image, tiled ? 'TileByteCounts' : 'StripByteCounts'));
+  if (!offsets || !counts || offsets.length !== counts.length) {
+    throw new InputError(file, 'not a readable TIFF (strip or tile offsets missing)');
+  }
+  let endBytes = 0;
+  for (let i = 0; i < offsets.length; i++) endBytes = Math.max(endBytes, offsets[i] + counts[i]);
+  if (endBytes > byteLength) {
+    throw new InputError(file, `truncated: pixel data runs to byte ${endBytes} but the file has ${byteLength} bytes`);
+  }
+}
+
+/** Header information of the first image of an opened GeoTIFF; checks it is complete. */
+export async function geoTiffInfo(tiff: GeoTIFF, file: string, byteLength: number, band = 0): Promise<GeoTiffInfo> {
+  const image = await asTiffInputError(file, 'not a readable TIFF', () => tiff.getImage(0));
+  return asTiffInputError(file, 'not a readable GeoTIFF', async () => {
+    await checkNotTruncated(image, file, byteLength);
+    const grid = await gridOfImage(image, file);
+    const nBands = image.getSamplesPerPixel();
+    if (band < 0 || band >= nBands || !Number.isInteger(band)) {
+      throw new InputError(file, `has ${nBands} band(s); band ${band + 1} asked for`);
+    }
+    const nodata = parseGdalNodata((await tagValue(image, 'GDAL_NODATA')) as string | undefined);
+    const xml = (await tagValue(image, 'GDAL_METADATA')) as string | undefined;
+    const parsed = xml ? parseGdalMetadataXml(String(xml), band) : { metadata: {}, bandMetadata: {}, unit: null, description: null };
+    return { grid, nBands, nodata, ...parsed };
+  });
+}
+
+/** Copies any typed array into float32 and turns nodata into NaN. */
+export function toFloat32WithNaN(values: ArrayLike<number>, nodata: number | null): Float32Array {
+  const out = Float32Array.from(values);
+  if (nodata !== null && !Number.isNaN(nodata)) {
+    // Compare in float32: a float32 file's nodata -3.4e38 is stored rounded.
+    const nodata32 = Math.fround(nodata);
+    for (let i = 0; i < out.length; i++) if (out[i] === nodata32 || values[i] === nodata) out[i] = Number.NaN;
+  }
+  return out;
+}
+
+/**
+ * Reads rows row0 … row0 + nRows − 1 of one band (0-based) into float32, nodata → NaN.
+ * `info` is the result of geoTiffInfo for the same file (so the truncation check ran).
+ */
+export async function readGeoTiffRows(tiff: GeoTIFF, file: string, info: GeoTiffInfo, row0: number, nRows: number, band = 0): Promise<Float32Array> {
+  const { width, height } = info.grid;
+  if (row0 < 0 || nRows < 0 || row0 + nRows > height) {
+    throw new Error(`readGeoTiffRows: rows ${row0}+${nRows} outside height ${height}`);
+  }
+  if (nRows === 0) return new Float32Array(0);
+  return asTiffInputError(file, 'cannot decode pixels', async () => {
+    const image = await tiff.getImage(0);
+    const rasters = await image.readRasters({ window: [0, row0, width, row0 + nRows], samples: [band], interleave: false });
+    return toFloat32WithNaN(rasters[0] as ArrayLike<number>, info.nodata);
+  });
+}
+
+/** Whole band into memory. */
+export async function readGeoTiffRaster(tiff: GeoTIFF, file: string, byteLength: number, band = 0): Promise<RasterData> {
+  const info = await geoTiffInfo(tiff, file, byteLength, band);
+  const data = await readGeoTiffRows(tiff, file, info, 0, info.grid.height, band);
+  return { grid: info.grid, data, nodata: info.nodata, metadata: { ...info.metadata, ...info.bandMetadata }, unit: info.unit, description: info.description };
+}

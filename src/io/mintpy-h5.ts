@@ -1,0 +1,285 @@
+// MintPy HDF5 products through h5wasm, platform-free: the caller opens the h5wasm File (Node:
+// a real path, h5-node.ts; browser: a file in h5wasm's in-memory FS) and these functions read
+// MintPy's layout from it.
+//
+// MintPy layout (mintpy/objects/stack.py, timeseries): dataset `timeseries` float32
+// [date, row, col] in UNIT (m), dataset `date` of YYYYMMDD byte strings, root attributes as
+// text: LENGTH, WIDTH, X_FIRST, Y_FIRST, X_STEP, Y_STEP, EPSG, UNIT, REF_DATE, WAVELENGTH …
+// geometryGeo.h5 holds 2-D `incidenceAngle`, `azimuthAngle` (degrees) and others;
+// temporalCoherence.h5 `temporalCoherence`; maskTempCoh.h5 `mask` (bool).
+
+import type { Dataset as H5Dataset, File as H5File } from 'h5wasm';
+import type { RasterGrid } from '../core/grid.ts';
+import { gridFromMintpyAttributes } from '../core/grid.ts';
+import { InputError } from '../core/errors.ts';
+import { parseYmd } from '../core/time.ts';
+import { checkRowBlock, parseStackUnit, type StackSource } from './stack.ts';
+import type { RasterData } from './geotiff-read.ts';
+
+/** h5wasm type class codes (H5T_class_t) in Dataset.metadata.type. */
+const H5T_INTEGER = 0;
+const H5T_FLOAT = 1;
+const H5T_ENUM = 8; // h5py stores bool as an enum of int8
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200);
+}
+
+/** Runs an h5wasm call and turns whatever it throws into a one-line InputError. */
+export function asH5InputError<T>(file: string, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(file, `${what}: ${firstLine(e)}`);
+  }
+}
+
+function attributeText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof Uint8Array) return new TextDecoder().decode(value).replace(/\0+$/, '');
+  if (ArrayBuffer.isView(value) || Array.isArray(value)) {
+    const items = Array.from(value as ArrayLike<unknown>, attributeText);
+    return items.length === 1 ? items[0] : items.join(' ');
+  }
+  return String(value);
+}
+
+/** Root attributes as text, the way MintPy itself treats them (readfile.read_attribute). */
+export function rootAttributes(h5: H5File, file: string): Record<string, string> {
+  return asH5InputError(file, 'cannot read attributes', () => {
+    const out: Record<string, string> = {};
+    for (const [name, attr] of Object.entries(h5.attrs)) {
+      try {
+        out[name] = attributeText(attr.value);
+      } catch {
+        // An attribute of an exotic type (reference, compound) is not something we use.
+      }
+    }
+    return out;
+  });
+}
+
+function getDataset(h5: H5File, file: string, name: string): H5Dataset {
+  const entity = asH5InputError(file, `cannot read dataset "${name}"`, () => h5.get(name));
+  if (!entity || !('shape' in entity) || !('slice' in entity)) {
+    const present = asH5InputError(file, 'cannot list datasets', () => h5.keys());
+    throw new InputError(file, `no dataset "${name}" (has: ${present.join(', ') || 'nothing'})`);
+  }
+  return entity as H5Dataset;
+}
+
+function checkNumeric(ds: H5Dataset, file: string, name: string): void {
+  const type = ds.metadata.type;
+  if (type !== H5T_FLOAT && type !== H5T_INTEGER && type !== H5T_ENUM) {
+    throw new InputError(file, `dataset "${name}" is not numeric (HDF5 type class ${type})`);
+  }
+}
+
+function toFloat32(values: unknown, file: string, name: string): Float32Array {
+  if (values instanceof Float32Array) return values;
+  if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
+    return Float32Array.from(values as unknown as ArrayLike<number>, Number);
+  }
+  if (Array.isArray(values)) return Float32Array.from(values.flat(Infinity) as number[], (v) => Number(v));
+  throw new InputError(file, `dataset "${name}" did not read as numbers`);
+}
+
+/**
+ * Geocoded grid from root attributes, for a dataset of `height` × `width`. Radar-coded files
+ * (no X_FIRST; MintPy's Y_FIRST/X_FIRST appear only after geocode.py) are refused.
+ */
+export function mintpyGrid(attrs: Record<string, string>, file: string, width: number, height: number): RasterGrid {
+  for (const [key, size] of [['WIDTH', width], ['LENGTH', height]] as const) {
+    if (attrs[key] !== undefined && Number(attrs[key]) !== size) {
+      throw new InputError(file, `attribute ${key}=${attrs[key]} but the data are ${size} wide/long`);
+    }
+  }
+  const grid = gridFromMintpyAttributes(attrs, width, height);
+  if (!grid) {
+    throw new InputError(file, 'not geocoded (no X_FIRST/Y_FIRST/X_STEP/Y_STEP attributes): run MintPy geocode.py first');
+  }
+  return grid;
+}
+
+function readDates(h5: H5File, file: string, nDates: number): string[] {
+  const ds = getDataset(h5, file, 'date');
+  const raw = asH5InputError(file, 'cannot read dataset "date"', () => ds.value);
+  let dates: string[];
+  if (Array.isArray(raw)) {
+    dates = raw.map((d) => attributeText(d).trim());
+  } else if (raw instanceof Uint8Array && ds.shape?.length === 2) {
+    // A 2-D char array [date, 8]: one row of bytes per date.
+    const n = ds.shape[1];
+    dates = Array.from({ length: ds.shape[0] }, (_, i) => attributeText(raw.subarray(i * n, (i + 1) * n)).trim());
+  } else {
+    dates = [attributeText(raw).trim()];
+  }
+  if (dates.length !== nDates) {
+    throw new InputError(file, `dataset "date" has ${dates.length} dates but "timeseries" has ${nDates}`);
+  }
+  dates.forEach((d, i) => {
+    if (!parseYmd(d)) throw new InputError(file, `date ${i + 1} is "${d}", not YYYYMMDD`);
+    if (i > 0 && !(d > dates[i - 1])) {
+      throw new InputError(file, d === dates[i - 1] ? `duplicate date ${d}` : `dates not in order (${dates[i - 1]} then ${d})`);
+    }
+  });
+  return dates;
+}
+
+/**
+ * A MintPy timeseries.h5 as a StackSource. Takes ownership of `h5` (closed by `close`).
+ * `file` is the name used in errors.
+ */
+export function mintpyStackFromH5(h5: H5File, file: string): StackSource {
+  try {
+    const ds = getDataset(h5, file, 'timeseries');
+    checkNumeric(ds, file, 'timeseries');
+    const shape = ds.shape ?? [];
+    if (shape.length !== 3) throw new InputError(file, `dataset "timeseries" has shape [${shape.join(', ')}], not [date, row, col]`);
+    const [nDates, height, width] = shape;
+    if (nDates < 1 || height < 1 || width < 1) throw new InputError(file, `dataset "timeseries" is empty [${shape.join(', ')}]`);
+    const attributes = rootAttributes(h5, file);
+    const grid = mintpyGrid(attributes, file, width, height);
+    const dates = readDates(h5, file, nDates);
+    const wavelength = Number(attributes.WAVELENGTH);
+    const refDate = attributes.REF_DATE && parseYmd(attributes.REF_DATE.trim()) ? attributes.REF_DATE.trim() : null;
+    let open = true;
+    return {
+      path: file,
+      format: 'mintpy-h5',
+      grid,
+      dates,
+      unit: parseStackUnit(attributes.UNIT),
+      wavelengthM: Number.isFinite(wavelength) && wavelength > 0 ? wavelength : null,
+      refDate,
+      attributes,
+      async readRows(row0: number, nRows: number): Promise<Float32Array> {
+        checkRowBlock(grid, row0, nRows);
+        if (!open) throw new Error(`${file}: readRows after close`);
+        if (nRows === 0) return new Float32Array(0);
+        // A hyperslab [all dates, row0:row0+nRows, all cols] comes back C-ordered, which is
+        // exactly the date-major tile layout.
+        const block = asH5InputError(file, `cannot read rows ${row0}–${row0 + nRows - 1} of "timeseries"`, () =>
+          ds.slice([[0, nDates], [row0, row0 + nRows], [0, width]]));
+        const values = toFloat32(block, file, 'timeseries');
+        if (values.length !== nDates * nRows * width) {
+          throw new InputError(file, `short read of "timeseries" rows ${row0}–${row0 + nRows - 1}`);
+        }
+        return values;
+      },
+      close() {
+        if (!open) return;
+        open = false;
+        try { h5.close(); } catch { /* already closed by the library */ }
+      },
+    };
+  } catch (e) {
+    try { h5.close(); } catch { /* nothing to release */ }
+    throw e;
+  }
+}
+
+/** A 2-D dataset's size, for windowed reads. */
+export function h5Dataset2dShape(h5: H5File, file: string, name: string): { width: number; height: number } {
+  const ds = getDataset(h5, file, name);
+  const shape = ds.shape ?? [];
+  // MintPy sometimes keeps single-epoch rasters as [1, row, col].
+  const dims = shape.length === 3 && shape[0] === 1 ? shape.slice(1) : shape;
+  if (dims.length !== 2) throw new InputError(file, `dataset "${name}" has shape [${shape.join(', ')}], not 2-D`);
+  return { height: dims[0], width: dims[1] };
+}
+
+/**
+ * Rows row0 … row0 + nRows − 1 of a 2-D dataset as float32 (bool/int masks become 0/1 and
+ * integers). Whole dataset when nRows is omitted.
+ */
+export function readH5Dataset2dFromFile(h5: H5File, file: string, name: string, window?: { row0: number; nRows: number }): RasterData {
+  const ds = getDataset(h5, file, name);
+  checkNumeric(ds, file, name);
+  const { width, height } = h5Dataset2dShape(h5, file, name);
+  const attributes = rootAttributes(h5, file);
+  const grid = mintpyGrid(attributes, file, width, height);
+  const row0 = window?.row0 ?? 0;
+  const nRows = window?.nRows ?? height;
+  checkRowBlock(grid, row0, nRows);
+  const threeD = (ds.shape ?? []).length === 3;
+  const ranges: [number, number][] = threeD ? [[0, 1], [row0, row0 + nRows], [0, width]] : [[row0, row0 + nRows], [0, width]];
+  const values = asH5InputError(file, `cannot read dataset "${name}"`, () => ds.slice(ranges));
+  const data = toFloat32(values, file, name);
+  const datasetAttrs: Record<string, string> = {};
+  for (const [k, a] of Object.entries(asH5InputError(file, 'cannot read attributes', () => ds.attrs))) {
+    try { datasetAttrs[k] = attributeText(a.value); } catch { /* unused exotic attribute */ }
+  }
+  const unit = datasetAttrs.UNIT ?? datasetAttrs.units ?? null;
+  return {
+    grid: window ? { ...grid, height: nRows, geoTransform: shiftRows(grid, row0) } : grid,
+    data,
+    nodata: null,
+    metadata: { ...attributes, ...datasetAttrs },
+    unit,
+    description: name,
+  };
+}
+
+function shiftRows(grid: RasterGrid, row0: number): RasterGrid['geoTransform'] {
+  const g = grid.geoTransform;
+  return [g[0] + row0 * g[2], g[1], g[2], g[3] + row0 * g[5], g[4], g[5]];
+}
+
+/** Names of the datasets at the root of the file. */
+export function h5DatasetNames(h5: H5File, file: string): string[] {
+  return asH5InputError(file, 'cannot list datasets', () => h5.keys().filter((k) => {
+    const e = h5.get(k);
+    return !!e && 'shape' in e;
+  }));
+}
+
+/**
+ * MintPy geometry (geometryGeo.h5), angles in degrees.
+ *
+ * incidenceAngle: angle between the LOS and the local vertical at the ground pixel.
+ * azimuthAngle (MintPy convention, mintpy/utils/utils0.py): azimuth of the LOS vector from the
+ * ground to the satellite, measured from north, anticlockwise positive. For a right-looking
+ * Sentinel-1 track that is about +102° ascending and about −102° (i.e. 258°) descending. The
+ * flight heading (clockwise from north) is heading = 90° − az, wrapped to [−180°, 180°):
+ * see mintpyAzimuthToHeadingDeg.
+ */
+export interface Geometry {
+  grid: RasterGrid;
+  incidenceAngleDeg: Float32Array;
+  /** Null when the file has no azimuthAngle (older MintPy, ISCE without it). */
+  azimuthAngleDeg: Float32Array | null;
+  attributes: Record<string, string>;
+}
+
+export function readGeometryFromFile(h5: H5File, file: string): Geometry {
+  const names = h5DatasetNames(h5, file);
+  if (!names.includes('incidenceAngle')) {
+    throw new InputError(file, `no dataset "incidenceAngle": not a MintPy geometry file (has: ${names.join(', ') || 'nothing'})`);
+  }
+  const incidence = readH5Dataset2dFromFile(h5, file, 'incidenceAngle');
+  const azimuth = names.includes('azimuthAngle') ? readH5Dataset2dFromFile(h5, file, 'azimuthAngle') : null;
+  // MintPy marks geometry no-data with 0 incidence (outside the swath); 0° is not a SAR
+  // incidence angle, so it becomes NaN, as does the azimuth there.
+  const inc = incidence.data;
+  for (let i = 0; i < inc.length; i++) {
+    if (inc[i] === 0) {
+      inc[i] = Number.NaN;
+      if (azimuth) azimuth.data[i] = Number.NaN;
+    }
+  }
+  return { grid: incidence.grid, incidenceAngleDeg: inc, azimuthAngleDeg: azimuth?.data ?? null, attributes: incidence.metadata };
+}
+
+/**
+ * Flight heading (degrees clockwise from north, [−180, 180)) from MintPy's LOS azimuth angle
+ * for a right-looking sensor (utils0.azimuth2heading_angle): the look direction is heading +
+ * 90° clockwise; the ground→satellite LOS points the opposite way.
+ */
+export function mintpyAzimuthToHeadingDeg(azimuthAngleDeg: number): number {
+  const heading = 90 - azimuthAngleDeg;
+  return ((((heading + 180) % 360) + 360) % 360) - 180;
+}

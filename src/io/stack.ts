@@ -1,0 +1,64 @@
+// A displacement stack as every reader presents it: one geocoded grid, sorted unique dates,
+// and row blocks served on demand in the tile layout of core/fit-types.ts (date-major), so
+// memory follows the tile and never the stack.
+
+import type { RasterGrid } from '../core/grid.ts';
+import { parseYmd } from '../core/time.ts';
+
+export type StackUnit = 'm' | 'cm' | 'mm' | 'rad';
+
+export interface StackSource {
+  /** The file or folder it was opened from (named in errors). */
+  path: string;
+  format: 'mintpy-h5' | 'geotiff-folder';
+  grid: RasterGrid;
+  /** Acquisition dates, YYYYMMDD, sorted, unique. */
+  dates: string[];
+  /** Unit of the stored values from the file's metadata; null when the file does not say. */
+  unit: StackUnit | null;
+  /** Radar wavelength in metres (MintPy WAVELENGTH), null when not stated. */
+  wavelengthM: number | null;
+  /** Reference date the displacements are relative to (MintPy REF_DATE), null if unknown. */
+  refDate: string | null;
+  /** File metadata as text (MintPy root attributes; GDAL metadata of the first GeoTIFF). */
+  attributes: Record<string, string>;
+  /**
+   * Rows row0 … row0 + nRows − 1 of every date: values[(date · nRows + row) · width + col],
+   * i.e. a date-major tile of nRows × width pixels. No data → NaN.
+   */
+  readRows(row0: number, nRows: number): Promise<Float32Array>;
+  close(): void;
+}
+
+/**
+ * Unit from metadata text: MintPy writes "m" (or "radian" for unwrapped phase); GDAL files
+ * carry whatever their writer chose. Unrecognised → null (the caller then asks for --unit).
+ */
+export function parseStackUnit(text: string | null | undefined): StackUnit | null {
+  if (!text) return null;
+  const t = text.trim().toLowerCase();
+  if (t === 'm' || t === 'meter' || t === 'meters' || t === 'metre' || t === 'metres') return 'm';
+  if (t === 'cm' || t === 'centimeter' || t === 'centimeters' || t === 'centimetre' || t === 'centimetres') return 'cm';
+  if (t === 'mm' || t === 'millimeter' || t === 'millimeters' || t === 'millimetre' || t === 'millimetres') return 'mm';
+  if (t === 'rad' || t === 'radian' || t === 'radians') return 'rad';
+  return null;
+}
+
+/**
+ * The acquisition date in a file name: the first run of exactly eight digits that is a real
+ * calendar date ("S1_20150312_los.tif", "disp_20150312-20150324.tif" → 20150312). Longer
+ * digit runs (e.g. a 14-digit timestamp) are not split.
+ */
+export function dateFromFileName(name: string): string | null {
+  for (const m of name.matchAll(/\d+/g)) {
+    if (m[0].length === 8 && parseYmd(m[0])) return m[0];
+  }
+  return null;
+}
+
+/** Checks a requested row block against the grid (our callers' bug if it fails). */
+export function checkRowBlock(grid: RasterGrid, row0: number, nRows: number): void {
+  if (!Number.isInteger(row0) || !Number.isInteger(nRows) || row0 < 0 || nRows < 0 || row0 + nRows > grid.height) {
+    throw new Error(`readRows(${row0}, ${nRows}) outside a stack of ${grid.height} rows`);
+  }
+}
