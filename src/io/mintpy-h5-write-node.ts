@@ -1,0 +1,90 @@
+// Writes MintPy-layout HDF5 files (timeseries.h5, geometryGeo.h5, temporalCoherence.h5) with
+// h5wasm: for synthetic stacks with known truth, fixtures, and tests of the readers. Node-only.
+//
+// Attributes are written as text, as MintPy writes them, and the grid as MintPy's
+// X_FIRST/Y_FIRST (pixel corner) and X_STEP/Y_STEP.
+
+import h5wasm from 'h5wasm/node';
+import type { File as H5File } from 'h5wasm';
+import { resolve } from 'node:path';
+import type { RasterGrid } from '../core/grid.ts';
+
+function gridAttributes(grid: RasterGrid): Record<string, string> {
+  const g = grid.geoTransform;
+  if (g[2] !== 0 || g[4] !== 0) throw new Error('MintPy grids are north-up; rotated geotransform given');
+  return {
+    LENGTH: String(grid.height),
+    WIDTH: String(grid.width),
+    X_FIRST: String(g[0]),
+    Y_FIRST: String(g[3]),
+    X_STEP: String(g[1]),
+    Y_STEP: String(g[5]),
+    EPSG: String(grid.epsg ?? 4326),
+    X_UNIT: grid.epsg === 4326 || grid.epsg === null ? 'degrees' : 'meters',
+    Y_UNIT: grid.epsg === 4326 || grid.epsg === null ? 'degrees' : 'meters',
+  };
+}
+
+async function create(path: string, attributes: Record<string, string>, fill: (f: H5File) => void): Promise<void> {
+  await h5wasm.ready;
+  const file = new h5wasm.File(resolve(path), 'w');
+  try {
+    for (const [k, v] of Object.entries(attributes)) file.create_attribute(k, v);
+    fill(file);
+  } finally {
+    file.close();
+  }
+}
+
+export interface MintpyTimeseriesInput {
+  grid: RasterGrid;
+  /** YYYYMMDD, sorted. */
+  dates: string[];
+  /** Date-major [date][row][col], in `unit`. */
+  values: Float32Array;
+  /** MintPy writes "m". */
+  unit?: string;
+  refDate?: string;
+  wavelengthM?: number;
+  /** Extra root attributes (e.g. ORBIT_DIRECTION, REF_Y/REF_X). */
+  attributes?: Record<string, string>;
+  /** HDF5 chunk shape [date, row, col]; MintPy's default is contiguous per date plane. */
+  chunks?: [number, number, number];
+}
+
+export async function writeMintpyTimeseries(path: string, input: MintpyTimeseriesInput): Promise<void> {
+  const { grid, dates, values } = input;
+  if (values.length !== dates.length * grid.width * grid.height) {
+    throw new Error(`writeMintpyTimeseries: ${values.length} values for ${dates.length}×${grid.height}×${grid.width}`);
+  }
+  const attributes: Record<string, string> = {
+    FILE_TYPE: 'timeseries',
+    UNIT: input.unit ?? 'm',
+    ...gridAttributes(grid),
+    ...(input.refDate ? { REF_DATE: input.refDate } : {}),
+    ...(input.wavelengthM ? { WAVELENGTH: String(input.wavelengthM) } : {}),
+    ...input.attributes,
+  };
+  await create(path, attributes, (f) => {
+    f.create_dataset({
+      name: 'timeseries',
+      data: values,
+      shape: [dates.length, grid.height, grid.width],
+      dtype: '<f',
+      ...(input.chunks ? { chunks: input.chunks } : {}),
+    });
+    f.create_dataset({ name: 'date', data: dates, dtype: 'S8' });
+    // MintPy also stores the perpendicular baseline per date; readers here ignore it.
+    f.create_dataset({ name: 'bperp', data: new Float32Array(dates.length), dtype: '<f' });
+  });
+}
+
+/** A file of 2-D float32 datasets (geometryGeo.h5, temporalCoherence.h5), row-major each. */
+export async function writeMintpyRasters(path: string, grid: RasterGrid, datasets: Record<string, Float32Array>, fileType: string, attributes: Record<string, string> = {}): Promise<void> {
+  await create(path, { FILE_TYPE: fileType, ...gridAttributes(grid), ...attributes }, (f) => {
+    for (const [name, data] of Object.entries(datasets)) {
+      if (data.length !== grid.width * grid.height) throw new Error(`writeMintpyRasters: "${name}" has ${data.length} values for ${grid.width}×${grid.height}`);
+      f.create_dataset({ name, data, shape: [grid.height, grid.width], dtype: '<f' });
+    }
+  });
+}
