@@ -1,0 +1,193 @@
+// WebGPU device acquisition for the kernels (DESIGN.md §2 gpu/), in Node and in the browser.
+//
+// Node: the `webgpu` package (dawn). Its default backend first (Vulkan/Metal/D3D12 on a real
+// GPU); where that gives no adapter (Debian's lavapipe is refused by dawn's Vulkan backend), the
+// OpenGL ES backend in compatibility mode on a surfaceless EGL display, which gives Mesa's
+// llvmpipe. Every kernel stays inside compatibility-mode limits so both work. The package is
+// imported dynamically so a browser bundle never sees it.
+//
+// Browser: navigator.gpu.
+//
+// A lost device or an uncaptured error must end the run with a message, never with silent
+// zeros: GpuContext.failure holds the first such error, and every kernel checks it before and
+// after each piece of work (see fit-kernel.ts).
+
+/** WebGPU enum values (the spec's numbers), so kernels need no globals from the bindings. */
+export const BufferUsage = {
+  MAP_READ: 0x0001,
+  MAP_WRITE: 0x0002,
+  COPY_SRC: 0x0004,
+  COPY_DST: 0x0008,
+  UNIFORM: 0x0040,
+  STORAGE: 0x0080,
+} as const;
+export const MapModeRead = 0x0001;
+export const ShaderStageCompute = 0x4;
+
+/** The limits the kernels size their tiles and dispatches from. */
+export interface GpuLimits {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  maxComputeWorkgroupsPerDimension: number;
+  maxComputeInvocationsPerWorkgroup: number;
+  maxComputeWorkgroupSizeX: number;
+  maxStorageBuffersPerShaderStage: number;
+}
+
+export interface GpuContext {
+  device: GPUDevice;
+  /** e.g. "mesa llvmpipe (LLVM 19.1.7, 256 bits) [opengles, compatibility]". */
+  adapterDescription: string;
+  backend: string;
+  featureLevel: 'core' | 'compatibility';
+  limits: GpuLimits;
+  /** First device loss or uncaptured error; null while the device is healthy. */
+  readonly failure: Error | null;
+  /** Resolves with the failure when the device is lost or reports an uncaptured error. */
+  readonly failed: Promise<Error>;
+  /** Releases the device (and, in Node, lets the process exit). */
+  destroy(): void;
+}
+
+export interface AcquireGpuOptions {
+  /** Browser: a GPU object other than navigator.gpu. Node: ignored. */
+  gpu?: GPU;
+  /** Node: skip the default backend and go straight to OpenGL ES (tests of the fallback). */
+  forceCompatibilityFallback?: boolean;
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/** The `webgpu` package's `create`, loaded once; null when it cannot be loaded. */
+let nodeCreate: ((flags: string[]) => GPU) | null | undefined;
+
+async function loadNodeCreate(): Promise<((flags: string[]) => GPU) | null> {
+  if (nodeCreate !== undefined) return nodeCreate;
+  try {
+    // A variable specifier keeps bundlers (Vite) from resolving a Node-only package.
+    const specifier = 'webgpu';
+    const mod = (await import(/* @vite-ignore */ specifier)) as { create: (flags: string[]) => GPU };
+    nodeCreate = mod.create;
+  } catch {
+    nodeCreate = null;
+  }
+  return nodeCreate;
+}
+
+interface AdapterChoice {
+  adapter: GPUAdapter;
+  backend: string;
+  featureLevel: 'core' | 'compatibility';
+  /** The dawn instance; held so it lives as long as the device. */
+  instance: GPU | null;
+}
+
+async function requestNodeAdapter(options: AcquireGpuOptions): Promise<AdapterChoice | null> {
+  const create = await loadNodeCreate();
+  if (!create) return null;
+  if (!options.forceCompatibilityFallback) {
+    try {
+      const instance = create([]);
+      const adapter = await instance.requestAdapter({ powerPreference: 'high-performance' });
+      if (adapter) return { adapter, backend: 'default', featureLevel: 'core', instance };
+    } catch {
+      // fall through to OpenGL ES
+    }
+  }
+  // llvmpipe through EGL needs no display server; must be set before dawn opens EGL.
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  try {
+    const instance = create(['backend=opengles']);
+    const adapter = await instance.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+    if (adapter) return { adapter, backend: 'opengles', featureLevel: 'compatibility', instance };
+  } catch {
+    // no adapter at all
+  }
+  return null;
+}
+
+async function requestBrowserAdapter(options: AcquireGpuOptions): Promise<AdapterChoice | null> {
+  const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu) return null;
+  const core = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (core) return { adapter: core, backend: 'browser', featureLevel: 'core', instance: null };
+  const compat = await gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+  if (compat) return { adapter: compat, backend: 'browser', featureLevel: 'compatibility', instance: null };
+  return null;
+}
+
+function describeAdapter(adapter: GPUAdapter, backend: string, featureLevel: string): string {
+  const info = (adapter as { info?: GPUAdapterInfo }).info;
+  const words = [info?.vendor, info?.architecture, info?.device, info?.description]
+    .filter((w): w is string => typeof w === 'string' && w.length > 0);
+  const unique = [...new Set(words.map((w) => w.replace(/[-\s]+$/, '')))];
+  const name = unique.length ? unique.join(' ') : 'unnamed adapter';
+  return `${name} [${backend}, ${featureLevel}]`;
+}
+
+/**
+ * A WebGPU device for the kernels, or null when this machine (or browser) has no adapter.
+ * Requests the adapter's own storage-buffer limits, which exceed WebGPU's defaults (128 MiB
+ * binding, 256 MiB buffer), so tiles can be as large as the hardware allows.
+ */
+export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<GpuContext | null> {
+  const choice = isNode && !options.gpu ? await requestNodeAdapter(options) : await requestBrowserAdapter(options);
+  if (!choice) return null;
+  const { adapter, backend, featureLevel } = choice;
+  const al = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: al.maxStorageBufferBindingSize,
+      maxBufferSize: al.maxBufferSize,
+      maxComputeWorkgroupsPerDimension: al.maxComputeWorkgroupsPerDimension,
+      maxStorageBuffersPerShaderStage: al.maxStorageBuffersPerShaderStage,
+    },
+  });
+  const dl = device.limits;
+  const limits: GpuLimits = {
+    maxStorageBufferBindingSize: dl.maxStorageBufferBindingSize,
+    maxBufferSize: dl.maxBufferSize,
+    maxComputeWorkgroupsPerDimension: dl.maxComputeWorkgroupsPerDimension,
+    maxComputeInvocationsPerWorkgroup: dl.maxComputeInvocationsPerWorkgroup,
+    maxComputeWorkgroupSizeX: dl.maxComputeWorkgroupSizeX,
+    maxStorageBuffersPerShaderStage: dl.maxStorageBuffersPerShaderStage,
+  };
+  const adapterDescription = describeAdapter(adapter, backend, featureLevel);
+
+  let failure: Error | null = null;
+  let resolveFailed!: (e: Error) => void;
+  const failed = new Promise<Error>((resolve) => { resolveFailed = resolve; });
+  let destroyed = false;
+  const fail = (e: Error) => {
+    if (failure) return;
+    failure = e;
+    resolveFailed(e);
+  };
+  void device.lost.then((info) => {
+    const reason = destroyed ? 'destroyed' : info.reason;
+    fail(new Error(`GPU device lost (${reason}${info.message ? `: ${info.message.trim()}` : ''}) on ${adapterDescription}`));
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    const error = (event as GPUUncapturedErrorEvent).error;
+    fail(new Error(`GPU error on ${adapterDescription}: ${error.message.trim()}`));
+  });
+
+  let instance = choice.instance;
+  return {
+    device,
+    adapterDescription,
+    backend,
+    featureLevel,
+    limits,
+    get failure() { return failure; },
+    failed,
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      device.destroy();
+      // Dropping the dawn instance lets Node exit (node-webgpu keeps a background thread).
+      instance = null;
+      void instance;
+    },
+  };
+}
