@@ -24,7 +24,7 @@ const GLYPH_SOURCE: Record<string, string> = {
   '"': '.#.#. .#.#. ..... ..... ..... ..... .....',
   '#': '.#.#. .#.#. ##### .#.#. ##### .#.#. .#.#.',
   '$': '..#.. .#### #.#.. .###. ..#.# ####. ..#..',
-  '%': '##... ##..# ...#. ..#.. .#... #..## ...##',
+  '%': '##..# ##..# ...#. ..#.. .#... #..## #..##',
   '&': '.##.. #..#. #.#.. .#... #.#.# #..#. .##.#',
   "'": '..#.. ..#.. ..... ..... ..... ..... .....',
   '(': '...#. ..#.. .#... .#... .#... ..#.. ...#.',
@@ -154,7 +154,7 @@ for (const [ch, source] of Object.entries(GLYPH_SOURCE)) {
       if (bits[r * GLYPH_COLUMNS + c]) { left = Math.min(left, c); right = Math.max(right, c); }
     }
   }
-  if (ch === ' ') GLYPHS.set(ch, { width: 2, left: 0, bits });
+  if (ch === ' ') GLYPHS.set(ch, { width: 3, left: 0, bits });
   else if (/[0-9]/.test(ch) || right < 0) GLYPHS.set(ch, { width: GLYPH_COLUMNS, left: 0, bits });
   else GLYPHS.set(ch, { width: right - left + 1, left, bits });
 }

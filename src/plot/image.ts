@@ -12,6 +12,18 @@ export interface Image {
   height: number;
   /** Row-major RGBA, 4 bytes per pixel, top row first. */
   data: Uint8ClampedArray;
+  /** When set, blended drawing only lands inside this box (x0 ≤ x < x1, y0 ≤ y < y1): charts
+   *  clip their data to the plot area this way. */
+  clip?: ClipBox;
+}
+
+export interface ClipBox { x0: number; y0: number; x1: number; y1: number }
+
+/** Runs `draw` with blended drawing clipped to `box`, restoring the previous clip afterwards. */
+export function withClip(img: Image, box: ClipBox, draw: () => void): void {
+  const previous = img.clip;
+  img.clip = box;
+  try { draw(); } finally { img.clip = previous; }
 }
 
 export const WHITE: Rgba = [255, 255, 255, 255];
@@ -71,6 +83,8 @@ export function setPixel(img: Image, x: number, y: number, color: Rgba): void {
  */
 export function blendPixel(img: Image, x: number, y: number, color: Rgba, coverage = 1): void {
   if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
+  const c = img.clip;
+  if (c && (x < c.x0 || y < c.y0 || x >= c.x1 || y >= c.y1)) return;
   const srcA = (color[3] / 255) * coverage;
   if (srcA <= 0) return;
   const i = (y * img.width + x) * 4;

@@ -8,3 +8,5 @@ export * from './ticks.ts';
 export * from './png.ts';
 export * from './colorbar.ts';
 export * from './raster.ts';
+export * from './chart.ts';
+export * from './charts.ts';

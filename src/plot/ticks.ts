@@ -111,7 +111,9 @@ export function dateTicks(minYear: number, maxYear: number, target = 7): DateTic
   const span = maxYear - minYear;
   if (!(span > 0)) return { values: [], labels: [] };
   if (span >= 3) {
-    const step = Math.max(1, niceStep(span / target));
+    // Yearly ticks as long as they stay within ~1.4× the target count: a year label per year is
+    // what readers of multi-year InSAR series expect.
+    const step = span / 1 <= target * 1.4 ? 1 : Math.max(1, niceStep(span / target));
     const values: number[] = [];
     for (let y = Math.ceil(minYear / step) * step; y <= maxYear + 1e-9; y += step) values.push(y);
     return { values, labels: values.map((v) => String(Math.round(v))) };
