@@ -6,12 +6,12 @@ import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.ts';
 import { sameGrid, describeGrid, type RasterGrid } from '../core/grid.ts';
-import { DEFAULT_FIT_OPTIONS, THREE_SINUSOID_PARAMETERS, type FitOptions, type FitProductKey } from '../core/fit-types.ts';
+import { DEFAULT_FIT_OPTIONS, THREE_SINUSOID_PARAMETERS, type FitKernel, type FitOptions, type FitProductKey } from '../core/fit-types.ts';
 import { runFitPipeline, normaliseUnit, unitScaleToMm, SENTINEL1_WAVELENGTH_M, KNOWN_UNITS, type FitRunResult } from '../pipeline/fit.ts';
 import { FIT_PRODUCT_INFO } from '../pipeline/fit-products.ts';
 import { renderFitQuicklooks } from '../pipeline/fit-quicklooks.ts';
 import { openStack } from '../io/stack-node.ts';
-import { readRaster } from '../io/raster-node.ts';
+import { readRaster, isHdf5Path } from '../io/raster-node.ts';
 import { beginOutput } from '../io/output-dir-node.ts';
 import { createGeoTiffFile, writeGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
 import { selectFitKernel, type DeviceChoice } from './kernel-node.ts';
@@ -102,14 +102,17 @@ export async function runFitCommand(values: Record<string, unknown>, stackPath: 
     // Auxiliary rasters are read (and checked) before any output exists.
     const mask = values.mask ? await readAligned(String(values.mask), grid, values['mask-dataset'] as string | undefined) : null;
     const incidence = await readIncidence(values, grid);
-    const azimuth = values.geometry ? await readAligned(String(values.geometry), grid, 'azimuthAngle', true) : null;
+    const azimuth = values.geometry ? await readAligned(String(values.geometry), grid, 'azimuthAngle') : null;
 
-    const { kernel, notes } = await selectFitKernel(device, say);
-    say(`permasar fit: ${stack.dates.length} dates (${stack.dates[0]}–${stack.dates[stack.dates.length - 1]}), ${grid.width}×${grid.height} pixels, unit ${unit} → mm, on ${kernel.description}`);
-
+    // The output folder is claimed before the (slow) device start, so a refusal comes at once.
     const output = await beginOutput(outDir, { overwrite: Boolean(values.overwrite) });
     const writers = new Map<FitProductKey, GeoTiffFileWriter>();
+    let kernel: FitKernel | null = null;
     try {
+      const selected = await selectFitKernel(device, say);
+      kernel = selected.kernel;
+      const notes = selected.notes;
+      say(`permasar fit: ${stack.dates.length} dates (${stack.dates[0]}–${stack.dates[stack.dates.length - 1]}), ${grid.width}×${grid.height} pixels, unit ${unit} → mm, on ${kernel.description}`);
       for (const info of FIT_PRODUCT_INFO) {
         writers.set(info.key, await createGeoTiffFile(path.join(output.dir, info.file), grid, {
           sampleType: 'float32',
@@ -131,6 +134,9 @@ export async function runFitCommand(values: Record<string, unknown>, stackPath: 
         onProgress: (done, total) => progress.update(done, total),
       });
       progress.done();
+      if (result.pixelsWithData === 0) {
+        throw new InputError(stackPath, `no pixel has ${options.minValidEpochs} or more valid epochs${mask ? ` after the mask (≥ ${maskMin})` : ''}: the stack is all NaN or nearly so; nothing written`);
+      }
       for (const w of writers.values()) await w.close();
       writers.clear();
       if (incidence) await writeGeoTiffFile(path.join(output.dir, 'incidence.tif'), grid, incidence.data, { sampleType: 'float32', bandUnit: 'degrees', bandDescription: `incidence angle (${incidence.source})` });
@@ -188,7 +194,7 @@ export async function runFitCommand(values: Record<string, unknown>, stackPath: 
       await output.abort();
       throw e;
     } finally {
-      await kernel.dispose();
+      await kernel?.dispose();
     }
   } finally {
     stack.close();
@@ -196,8 +202,8 @@ export async function runFitCommand(values: Record<string, unknown>, stackPath: 
 }
 
 /** A 2-D raster on the stack's grid (GeoTIFF, or an HDF5 dataset), or a one-line error. */
-async function readAligned(file: string, grid: RasterGrid, dataset?: string, required = false): Promise<Float32Array> {
-  const raster = await readRaster(path.resolve(file), dataset ? { dataset, required } : {});
+async function readAligned(file: string, grid: RasterGrid, dataset?: string): Promise<Float32Array> {
+  const raster = await readRaster(path.resolve(file), dataset && isHdf5Path(file) ? { dataset } : {});
   if (!sameGrid(raster.grid, grid)) {
     throw new InputError(file, `grid differs from the stack's (${describeGrid(raster.grid)} vs ${describeGrid(grid)})`);
   }
@@ -216,7 +222,7 @@ async function readIncidence(values: Record<string, unknown>, grid: RasterGrid):
   }
   if (values.geometry) {
     const file = String(values.geometry);
-    return { data: await readAligned(file, grid, 'incidenceAngle', true), source: `${path.resolve(file)}:incidenceAngle` };
+    return { data: await readAligned(file, grid, 'incidenceAngle'), source: `${path.resolve(file)}:incidenceAngle` };
   }
   return null;
 }

@@ -1,0 +1,429 @@
+// The two-track step wired together, device-agnostic (DESIGN.md §1 "Two tracks"): the
+// descending fit products resampled onto the ascending grid, cropped to the overlap, Table 1
+// and the up/east decomposition by a CompareKernel (CPU reference or WGSL), the class counts
+// of summary.json, and the quicklooks. Also the vertical projection (`permasar vertical`).
+// No file I/O here: the CLI reads and writes; the web app can call the same functions.
+//
+// Resampling (core/resample.ts), onto the ascending grid:
+//   rate, amplitude           bilinear, NaN kept NaN (a NaN neighbour with weight makes NaN)
+//   timing (day of year)      bilinear on the unit circle: cos and sin of the peak phase are
+//                             resampled and atan2 taken, so day 360 and day 5 average to
+//                             ~day 1, not day 182
+//   seasonal flag             nearest neighbour
+//   LOS east/up coefficients  bilinear, computed on each track's own grid first, so azimuths
+//                             never need interpolating across ±180°
+// A descending pixel counts as seasonal where its nearest flag is 1 AND the bilinear amplitude
+// and timing exist (every descending pixel the sample touches is seasonal). Where the flag is 1
+// but a touched neighbour is not seasonal, the pixel is "not seasonal on both" (class 0).
+//
+// CRS: the same EPSG code on both tracks → resampled directly. Different codes → the ascending
+// pixel centres are reprojected into the descending CRS with proj4, for the CRSs proj4 can be
+// given without a database: EPSG:4326, EPSG:3857, WGS 84 / UTM (326xx, 327xx), or a grid that
+// carries WKT. Anything else is refused with a one-line error that says how to reproject.
+import proj4 from 'proj4';
+import { InputError } from '../core/errors.ts';
+import { describeGrid, type RasterGrid } from '../core/grid.ts';
+import { gridBounds, gridsOverlap, resampleToGrid, type CoordinateTransform } from '../core/resample.ts';
+import {
+  classOfReason,
+  DIRECTION_LEGEND,
+  DirectionClass,
+  SeasonalReason,
+  SecularReason,
+  type DirectionThresholds,
+} from '../core/direction.ts';
+import { isIncidenceAngle, losUnitVector, peakDayToPhase, phaseToPeakDay } from '../core/decomposition.ts';
+import type { CompareKernel, CompareOutputs, CompareTile, TwoTrackGeometryPlanes, VerticalKernel, VerticalOutputs } from '../cpu/compare.ts';
+import { renderRasterQuicklook, type LonLatExtent, type RasterCategory } from '../plot/raster.ts';
+import { pieChart } from '../plot/charts.ts';
+import { encodePng } from '../plot/png.ts';
+
+/** The fit products of one track that the step reads (fit output file in brackets). */
+export interface TrackProducts {
+  /** Folder or file the products came from, for error messages. */
+  source: string;
+  grid: RasterGrid;
+  rateMmPerYear: Float32Array; // rate.tif
+  seasonalAmplitudeMm: Float32Array; // amplitude.tif
+  peakDayOfYear: Float32Array; // timing.tif
+  seasonalFlag: Float32Array; // seasonal.tif
+}
+
+/** MintPy incidence and azimuth angles of one track, on their own grid. */
+export interface TrackAngles {
+  source: string;
+  grid: RasterGrid;
+  incidenceDeg: Float32Array;
+  azimuthDeg: Float32Array;
+}
+
+/** Ascending pixels [col0, col0 + width) × [row0, row0 + height) that the step works on. */
+export interface GridWindow {
+  col0: number;
+  row0: number;
+  width: number;
+  height: number;
+}
+
+export interface PreparedComparison {
+  /** The output grid: the ascending grid cropped to the overlap. */
+  grid: RasterGrid;
+  window: GridWindow;
+  tile: CompareTile;
+  /** How the descending grid was brought onto the ascending one. */
+  resampling: { crs: 'same' | 'reprojected'; ascCrs: string; descCrs: string };
+}
+
+function crsName(grid: RasterGrid): string {
+  return grid.epsg !== null ? `EPSG:${grid.epsg}` : grid.wkt ? 'WKT' : 'unknown CRS';
+}
+
+/** A proj4 definition for a grid's CRS, or null when proj4 cannot be told it offline. */
+export function proj4Definition(grid: RasterGrid): string | null {
+  const epsg = grid.epsg;
+  if (epsg === 4326) return 'EPSG:4326';
+  if (epsg === 3857) return 'EPSG:3857';
+  if (epsg !== null && ((epsg > 32600 && epsg <= 32660) || (epsg > 32700 && epsg <= 32760))) {
+    const zone = epsg % 100;
+    return `+proj=utm +zone=${zone}${epsg > 32700 ? ' +south' : ''} +datum=WGS84 +units=m +no_defs`;
+  }
+  if (grid.wkt) return grid.wkt;
+  return null;
+}
+
+/** Maps ascending-CRS points into the descending CRS; null when the CRSs agree. */
+export function crsTransform(asc: RasterGrid, desc: RasterGrid, descSource: string): CoordinateTransform | null {
+  if (asc.epsg !== null && asc.epsg === desc.epsg) return null;
+  if (asc.epsg === null && desc.epsg === null && (asc.wkt ?? '') === (desc.wkt ?? '')) return null;
+  const from = proj4Definition(asc);
+  const to = proj4Definition(desc);
+  if (!from || !to) {
+    throw new InputError(descSource, `CRS ${crsName(desc)} differs from the ascending track's ${crsName(asc)} and permasar cannot reproject ${!to ? crsName(desc) : crsName(asc)} (it knows EPSG:4326, 3857 and WGS 84 / UTM); reproject one track first, e.g. gdalwarp -t_srs ${crsName(asc)}`);
+  }
+  let converter: proj4.Converter;
+  try {
+    converter = proj4(from, to);
+  } catch (e) {
+    throw new InputError(descSource, `cannot reproject ${crsName(desc)} to ${crsName(asc)}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return (x, y) => {
+    const [u, v] = converter.forward([x, y]);
+    return [u, v];
+  };
+}
+
+/** The window of `target` whose pixel centres sample `source` (through `transform`); null if none. */
+export function overlapWindow(source: RasterGrid, target: RasterGrid, transform: CoordinateTransform | null): GridWindow | null {
+  const reach = resampleToGrid(source, new Float32Array(source.width * source.height), target, 'nearest', transform ?? undefined);
+  let c0 = Infinity, r0 = Infinity, c1 = -1, r1 = -1;
+  for (let r = 0; r < target.height; r++) {
+    for (let c = 0; c < target.width; c++) {
+      if (reach[r * target.width + c] === 0) {
+        if (c < c0) c0 = c;
+        if (c > c1) c1 = c;
+        if (r < r0) r0 = r;
+        if (r > r1) r1 = r;
+      }
+    }
+  }
+  if (c1 < 0) return null;
+  return { col0: c0, row0: r0, width: c1 - c0 + 1, height: r1 - r0 + 1 };
+}
+
+/** The sub-grid of a window (same spacing, origin moved by whole pixels). */
+export function windowGrid(grid: RasterGrid, w: GridWindow): RasterGrid {
+  const [x0, dx, rx, y0, ry, dy] = grid.geoTransform;
+  return {
+    ...grid,
+    width: w.width,
+    height: w.height,
+    geoTransform: [x0 + w.col0 * dx + w.row0 * rx, dx, rx, y0 + w.col0 * ry + w.row0 * dy, ry, dy],
+  };
+}
+
+function cropPlane(data: Float32Array, grid: RasterGrid, w: GridWindow): Float32Array {
+  if (w.col0 === 0 && w.row0 === 0 && w.width === grid.width && w.height === grid.height) return data;
+  const out = new Float32Array(w.width * w.height);
+  for (let r = 0; r < w.height; r++) {
+    const start = (w.row0 + r) * grid.width + w.col0;
+    out.set(data.subarray(start, start + w.width), r * w.width);
+  }
+  return out;
+}
+
+/** Peak days resampled on the unit circle (see the header): NaN kept NaN. */
+function resampleDayOfYear(source: RasterGrid, days: Float32Array, target: RasterGrid, transform: CoordinateTransform | null): Float32Array {
+  const cos = new Float32Array(days.length);
+  const sin = new Float32Array(days.length);
+  for (let i = 0; i < days.length; i++) {
+    const phase = peakDayToPhase(days[i]);
+    cos[i] = Math.cos(phase);
+    sin[i] = Math.sin(phase);
+  }
+  const c = resampleToGrid(source, cos, target, 'bilinear', transform ?? undefined);
+  const s = resampleToGrid(source, sin, target, 'bilinear', transform ?? undefined);
+  const out = new Float32Array(c.length);
+  for (let i = 0; i < out.length; i++) {
+    // Opposite peak days cancel (|mean vector| ≈ 0): no timing is better than a made-up one.
+    out[i] = Math.hypot(c[i], s[i]) > 1e-3 ? phaseToPeakDay(Math.atan2(s[i], c[i])) : Number.NaN;
+  }
+  return out;
+}
+
+/** East and up coefficients (G1) on the angles' own grid; NaN where an angle is no data. */
+function losCoefficients(angles: TrackAngles): { east: Float32Array; up: Float32Array } {
+  const n = angles.incidenceDeg.length;
+  const east = new Float32Array(n);
+  const up = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const inc = angles.incidenceDeg[i];
+    const az = angles.azimuthDeg[i];
+    if (!isIncidenceAngle(inc) || !Number.isFinite(az)) {
+      east[i] = up[i] = Number.NaN;
+      continue;
+    }
+    const v = losUnitVector(inc, az);
+    east[i] = v.east;
+    up[i] = v.up;
+  }
+  return { east, up };
+}
+
+function sameCrs(a: RasterGrid, b: RasterGrid): boolean {
+  return a.epsg === b.epsg && (a.epsg !== null || (a.wkt ?? '') === (b.wkt ?? ''));
+}
+
+/** Resamples angles' coefficients onto `target` (the output grid, in the ascending CRS). */
+function coefficientsOnGrid(angles: TrackAngles, target: RasterGrid): { east: Float32Array; up: Float32Array } {
+  const coefficients = losCoefficients(angles);
+  const transform = sameCrs(target, angles.grid) ? null : crsTransform(target, angles.grid, angles.source);
+  return {
+    east: resampleToGrid(angles.grid, coefficients.east, target, 'bilinear', transform ?? undefined),
+    up: resampleToGrid(angles.grid, coefficients.up, target, 'bilinear', transform ?? undefined),
+  };
+}
+
+/**
+ * Brings both tracks onto the ascending grid's overlap with the descending one.
+ * Throws InputError when the grids do not overlap or no pixel has data on both tracks.
+ */
+export function prepareComparison(
+  asc: TrackProducts,
+  desc: TrackProducts,
+  angles: { asc: TrackAngles; desc: TrackAngles } | null,
+): PreparedComparison {
+  const transform = crsTransform(asc.grid, desc.grid, desc.source);
+  if (!transform && !gridsOverlap(asc.grid, desc.grid)) {
+    const [ax0, ay0, ax1, ay1] = gridBounds(asc.grid).map((v) => Number(v.toPrecision(8)));
+    const [dx0, dy0, dx1, dy1] = gridBounds(desc.grid).map((v) => Number(v.toPrecision(8)));
+    throw new InputError(desc.source, `does not overlap the ascending track (x ${dx0}…${dx1}, y ${dy0}…${dy1} vs x ${ax0}…${ax1}, y ${ay0}…${ay1})`);
+  }
+  const window = overlapWindow(desc.grid, asc.grid, transform);
+  if (!window) throw new InputError(desc.source, `no ascending pixel centre falls inside the descending grid (${describeGrid(desc.grid)} vs ${describeGrid(asc.grid)})`);
+  const grid = windowGrid(asc.grid, window);
+  const t = transform ?? undefined;
+  const descRate = resampleToGrid(desc.grid, desc.rateMmPerYear, grid, 'bilinear', t);
+  const descAmplitude = resampleToGrid(desc.grid, desc.seasonalAmplitudeMm, grid, 'bilinear', t);
+  const descPeakDay = resampleDayOfYear(desc.grid, desc.peakDayOfYear, grid, transform);
+  const descFlag = resampleToGrid(desc.grid, desc.seasonalFlag, grid, 'nearest', t);
+  for (let i = 0; i < descFlag.length; i++) {
+    if (descFlag[i] === 1 && !(Number.isFinite(descAmplitude[i]) && Number.isFinite(descPeakDay[i]))) descFlag[i] = 0;
+  }
+  const ascRate = cropPlane(asc.rateMmPerYear, asc.grid, window);
+  if (!ascRate.some((v, i) => Number.isFinite(v) && Number.isFinite(descRate[i]))) {
+    throw new InputError(desc.source, 'the tracks overlap but no pixel of the overlap has a rate on both (all no data)');
+  }
+  let geometry: TwoTrackGeometryPlanes | null = null;
+  if (angles) {
+    const a = coefficientsOnGrid(angles.asc, grid);
+    const d = coefficientsOnGrid(angles.desc, grid);
+    geometry = { ascEast: a.east, ascUp: a.up, descEast: d.east, descUp: d.up };
+  }
+  return {
+    grid,
+    window,
+    tile: {
+      nPixels: grid.width * grid.height,
+      ascRateMmPerYear: ascRate,
+      descRateMmPerYear: descRate,
+      ascAmplitudeMm: cropPlane(asc.seasonalAmplitudeMm, asc.grid, window),
+      descAmplitudeMm: descAmplitude,
+      ascPeakDayOfYear: cropPlane(asc.peakDayOfYear, asc.grid, window),
+      descPeakDayOfYear: descPeakDay,
+      ascSeasonalFlag: cropPlane(asc.seasonalFlag, asc.grid, window),
+      descSeasonalFlag: descFlag,
+      geometry,
+    },
+    resampling: { crs: transform ? 'reprojected' : 'same', ascCrs: crsName(asc.grid), descCrs: crsName(desc.grid) },
+  };
+}
+
+export interface DirectionCounts {
+  /** Pixels that entered the test (denominator of every percentage). */
+  tested: number;
+  vertical: number;
+  eastWest: number;
+  undetermined: number;
+  /** Why undetermined: secular {magnitudeDiffers, bothNearZero}, seasonal {otherTiming, amplitudeDiffers}. */
+  undeterminedBecause: Record<string, number>;
+  notTested: number;
+  noData: number;
+  percentOfTested: { vertical: number | null; eastWest: number | null; undetermined: number | null } & Record<string, number | null>;
+}
+
+function percent(part: number, whole: number): number | null {
+  return whole > 0 ? (100 * part) / whole : null;
+}
+
+/** Counts of one test's reason codes (core/direction.ts) over the output grid. */
+export function countReasons(reasons: Uint8Array, test: 'secular' | 'seasonal'): DirectionCounts {
+  const tally = new Map<number, number>();
+  for (const r of reasons) tally.set(r, (tally.get(r) ?? 0) + 1);
+  const get = (code: number) => tally.get(code) ?? 0;
+  const vertical = get(1);
+  const eastWest = get(2);
+  const because = test === 'secular'
+    ? { magnitudeDiffers: get(SecularReason.MAGNITUDE_DIFFERS), bothNearZero: get(SecularReason.BOTH_NEAR_ZERO) }
+    : { otherTiming: get(SeasonalReason.OTHER_TIMING), amplitudeDiffers: get(SeasonalReason.AMPLITUDE_DIFFERS) };
+  const undetermined = get(3) + get(4);
+  const tested = vertical + eastWest + undetermined;
+  const percentOfTested: DirectionCounts['percentOfTested'] = {
+    vertical: percent(vertical, tested),
+    eastWest: percent(eastWest, tested),
+    undetermined: percent(undetermined, tested),
+  };
+  for (const [k, v] of Object.entries(because)) percentOfTested[k] = percent(v, tested);
+  return { tested, vertical, eastWest, undetermined, undeterminedBecause: because, notTested: get(0), noData: get(255), percentOfTested };
+}
+
+/** Class rasters (uint8, DirectionClass codes) from the reason codes. */
+export function classRaster(reasons: Uint8Array): Uint8Array {
+  return Uint8Array.from(reasons, classOfReason);
+}
+
+/** Band metadata of a class raster: its legend, readable with gdalinfo. */
+export function directionLegendMetadata(): Record<string, string> {
+  return Object.fromEntries(Object.entries(DIRECTION_LEGEND).map(([code, label]) => [`CLASS_${code}`, label]));
+}
+
+export const CLASS_COLORS: Record<number, string> = {
+  [DirectionClass.VERTICAL]: '#1b9e77',
+  [DirectionClass.EAST_WEST]: '#d95f02',
+  [DirectionClass.UNDETERMINED]: '#7570b3',
+  [DirectionClass.NOT_TESTED]: '#bdbdbd',
+};
+
+export interface CompareRun {
+  prepared: PreparedComparison;
+  outputs: CompareOutputs;
+  secularClass: Uint8Array;
+  seasonalClass: Uint8Array;
+  counts: { secular: DirectionCounts; seasonal: DirectionCounts };
+}
+
+export async function runComparison(prepared: PreparedComparison, kernel: CompareKernel, thresholds: DirectionThresholds): Promise<CompareRun> {
+  const outputs = await kernel.compareTile(prepared.tile, thresholds);
+  return {
+    prepared,
+    outputs,
+    secularClass: classRaster(outputs.secularReason),
+    seasonalClass: classRaster(outputs.seasonalReason),
+    counts: { secular: countReasons(outputs.secularReason, 'secular'), seasonal: countReasons(outputs.seasonalReason, 'seasonal') },
+  };
+}
+
+function lonLatExtent(grid: RasterGrid): LonLatExtent | undefined {
+  if (grid.epsg !== 4326) return undefined;
+  const [west, south, east, north] = gridBounds(grid);
+  return { west, east, south, north };
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** Class maps with a legend, pie charts of the class shares, decomposition maps. */
+export function renderComparisonQuicklooks(run: CompareRun): [string, Uint8Array][] {
+  const { grid } = run.prepared;
+  const out: [string, Uint8Array][] = [];
+  const base = { width: grid.width, height: grid.height, extent: lonLatExtent(grid), unitLabel: '', colormap: 'categorical' as const };
+  const tests = [
+    { key: 'secular' as const, classes: run.secularClass, title: 'Direction of secular motion (Table 1)' },
+    { key: 'seasonal' as const, classes: run.seasonalClass, title: 'Direction of seasonal motion (Table 1)' },
+  ];
+  for (const { key, classes, title } of tests) {
+    const c = run.counts[key];
+    const categories: RasterCategory[] = [
+      { value: 1, label: `vertical (${fmt(c.vertical)})`, color: CLASS_COLORS[1] },
+      { value: 2, label: `east-west (${fmt(c.eastWest)})`, color: CLASS_COLORS[2] },
+      { value: 3, label: `undetermined (${fmt(c.undetermined)})`, color: CLASS_COLORS[3] },
+    ];
+    if (c.notTested) categories.push({ value: 0, label: `not seasonal on both (${fmt(c.notTested)})`, color: CLASS_COLORS[0] });
+    // 255 (no data) is drawn as NaN: the quicklook's no-data grey.
+    const data = Float32Array.from(classes, (v) => (v === DirectionClass.NO_DATA ? Number.NaN : v));
+    out.push([`direction_${key}.png`, encodePng(renderRasterQuicklook({ ...base, data, title, subtitle: `${fmt(c.tested)} pixels tested`, categories }))]);
+    const slices = key === 'secular'
+      ? [
+        { label: 'vertical', value: c.vertical, color: CLASS_COLORS[1] },
+        { label: 'east-west', value: c.eastWest, color: CLASS_COLORS[2] },
+        { label: 'undetermined: magnitudes differ', value: c.undeterminedBecause.magnitudeDiffers, color: CLASS_COLORS[3] },
+        { label: 'undetermined: both near zero', value: c.undeterminedBecause.bothNearZero, color: '#b3b0d6' },
+      ]
+      : [
+        { label: 'vertical', value: c.vertical, color: CLASS_COLORS[1] },
+        { label: 'east-west', value: c.eastWest, color: CLASS_COLORS[2] },
+        { label: 'undetermined: other timing', value: c.undeterminedBecause.otherTiming, color: CLASS_COLORS[3] },
+        { label: 'undetermined: amplitudes differ', value: c.undeterminedBecause.amplitudeDiffers, color: '#b3b0d6' },
+      ];
+    out.push([`direction_${key}_shares.png`, encodePng(pieChart({ title: `${title}: shares of ${fmt(c.tested)} tested pixels`, slices, countUnit: 'px' }))]);
+  }
+  if (run.prepared.tile.geometry) {
+    const o = run.outputs;
+    const maps: [string, Float32Array, string, string, 'rdbu' | 'viridis'][] = [
+      ['rate_up.png', o.rateUpMmPerYear, 'Vertical rate (two-track decomposition, + up)', 'mm/yr', 'rdbu'],
+      ['rate_east.png', o.rateEastMmPerYear, 'East-west rate (two-track decomposition, + east)', 'mm/yr', 'rdbu'],
+      ['amplitude_up.png', o.amplitudeUpMm, 'Vertical seasonal amplitude, peak to trough', 'mm', 'viridis'],
+    ];
+    for (const [file, data, title, unitLabel, colormap] of maps) {
+      out.push([file, encodePng(renderRasterQuicklook({ width: grid.width, height: grid.height, extent: lonLatExtent(grid), data, title, unitLabel, colormap }))]);
+    }
+  }
+  return out;
+}
+
+/** Products of the decomposition: file, output key, unit, description. */
+export const DECOMPOSITION_PRODUCTS = [
+  { file: 'rate_up.tif', key: 'rateUpMmPerYear', unit: 'mm/yr', description: 'vertical secular rate from the two-track decomposition (north neglected); positive = up' },
+  { file: 'rate_east.tif', key: 'rateEastMmPerYear', unit: 'mm/yr', description: 'east-west secular rate from the two-track decomposition (north neglected); positive = east' },
+  { file: 'amplitude_up.tif', key: 'amplitudeUpMm', unit: 'mm', description: 'vertical seasonal amplitude, peak to trough, from the decomposition; NaN unless seasonal on both tracks' },
+  { file: 'amplitude_east.tif', key: 'amplitudeEastMm', unit: 'mm', description: 'east-west seasonal amplitude, peak to trough, from the decomposition; NaN unless seasonal on both tracks' },
+  { file: 'timing_up.tif', key: 'peakDayUp', unit: 'day of year', description: 'day of year of the highest point of the vertical annual term; NaN unless seasonal on both tracks' },
+  { file: 'timing_east.tif', key: 'peakDayEast', unit: 'day of year', description: 'day of year of the furthest-east point of the east-west annual term; NaN unless seasonal on both tracks' },
+] as const satisfies readonly { file: string; key: keyof CompareOutputs; unit: string; description: string }[];
+
+// ---- Vertical projection ----------------------------------------------------------------------
+
+export interface VerticalRun {
+  outputs: VerticalOutputs;
+  /** 1/cos θ over the pixels with an incidence angle. */
+  factorRange: [number, number] | null;
+  incidenceRangeDeg: [number, number] | null;
+}
+
+export async function runVerticalProjection(
+  kernel: VerticalKernel,
+  rateMmPerYear: Float32Array,
+  amplitudeMm: Float32Array,
+  incidenceDeg: Float32Array,
+): Promise<VerticalRun> {
+  const outputs = await kernel.verticalTile({ nPixels: rateMmPerYear.length, rateMmPerYear, amplitudeMm, incidenceDeg });
+  let lo = Infinity, hi = -Infinity;
+  for (const inc of incidenceDeg) {
+    if (!isIncidenceAngle(inc)) continue;
+    if (inc < lo) lo = inc;
+    if (inc > hi) hi = inc;
+  }
+  if (!(hi >= lo)) return { outputs, factorRange: null, incidenceRangeDeg: null };
+  const factor = (deg: number) => 1 / Math.cos((deg * Math.PI) / 180);
+  return { outputs, factorRange: [factor(lo), factor(hi)], incidenceRangeDeg: [lo, hi] };
+}
