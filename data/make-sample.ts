@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateStack, makeRandom } from './synthetic.ts';
-import { writeMintpyTimeseries, writeMintpyGeometry, writeMintpy2d } from './mintpy-h5.ts';
+import { writeMintpyTimeseries, writeMintpyRasters } from '../src/io/mintpy-h5-write-node.ts';
 import type { RasterGrid } from '../src/core/grid.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -22,15 +22,15 @@ export async function makeSample(dir = sampleDir): Promise<void> {
   const nPixels = grid.width * grid.height;
   // Stored in metres, as MintPy writes timeseries.h5.
   const metres = stack.values.map((v) => v / 1000);
-  await writeMintpyTimeseries(path.join(asc, 'timeseries.h5'), { grid, dates: stack.axis.dates, values: metres, unit: 'm', orbitDirection: 'ASCENDING' });
+  await writeMintpyTimeseries(path.join(asc, 'timeseries.h5'), { grid, dates: stack.axis.dates, values: metres, unit: 'm', refDate: stack.axis.dates[0], wavelengthM: 0.05546576, attributes: { ORBIT_DIRECTION: 'ASCENDING', PLATFORM: 'Sen' } });
   // Incidence grows from near (31°) to far range (46.8°) across the swath, as Sentinel-1 IW.
   const incidence = new Float32Array(nPixels);
   const azimuth = new Float32Array(nPixels).fill(102.5); // MintPy: ground→satellite LOS azimuth from north, anti-clockwise (asc ≈ +102°)
   for (let r = 0; r < grid.height; r++) for (let c = 0; c < grid.width; c++) incidence[r * grid.width + c] = 31 + (15.8 * c) / (grid.width - 1);
-  await writeMintpyGeometry(path.join(asc, 'geometryGeo.h5'), grid, { incidenceAngle: incidence, azimuthAngle: azimuth });
+  await writeMintpyRasters(path.join(asc, 'geometryGeo.h5'), grid, { incidenceAngle: incidence, azimuthAngle: azimuth }, 'geometry');
   const random = makeRandom(7);
   const coherence = new Float32Array(nPixels).map(() => 0.5 + 0.5 * random());
-  await writeMintpy2d(path.join(asc, 'temporalCoherence.h5'), grid, 'temporalCoherence', coherence);
+  await writeMintpyRasters(path.join(asc, 'temporalCoherence.h5'), grid, { temporalCoherence: coherence }, 'temporalCoherence');
   const truth = {
     seed: 20251,
     note: 'truth of the synthetic ascending stack; amplitude is peak to trough (mm), NaN where not seasonal',

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fromArrayBuffer } from 'geotiff';
 import { generateStack } from '../data/synthetic.ts';
-import { writeMintpyTimeseries, writeMintpy2d } from '../data/mintpy-h5.ts';
+import { writeMintpyTimeseries, writeMintpyRasters } from '../src/io/mintpy-h5-write-node.ts';
 import { writeGeoTiffFile } from '../src/io/geotiff-write-node.ts';
 import type { RasterGrid } from '../src/core/grid.ts';
 
@@ -134,7 +134,7 @@ describe('bad input: one line naming the file, exit ≠ 0, nothing written', () 
     await mkdir(dup);
     for (const name of ['a_20150101.tif', 'b_20150101.tif']) await writeGeoTiffFile(path.join(dup, name), grid, stack.values.slice(0, n), { sampleType: 'float32' });
     const badMask = path.join(dir, 'mask.h5');
-    await writeMintpy2d(badMask, { ...grid, width: 10 }, 'temporalCoherence', new Float32Array(10 * grid.height).fill(1));
+    await writeMintpyRasters(badMask, { ...grid, width: 10 }, { temporalCoherence: new Float32Array(10 * grid.height).fill(1) }, 'temporalCoherence');
     const exists = path.join(dir, 'exists');
     await mkdir(exists);
 

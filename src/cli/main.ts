@@ -8,6 +8,12 @@ import type { Command } from './command.ts';
 /** Commands register here; each lives in its own module, loaded only when called. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   fit: async () => (await import('./cmd-fit.ts')).fitCommand,
+  vertical: async () => (await import('./cmd-vertical.ts')).verticalCommand,
+  compare: async () => (await import('./cmd-compare.ts')).compareCommand,
+  alt: async () => (await import('./cmd-alt.ts')).altCommand,
+  envelope: async () => (await import('./cmd-envelope.ts')).envelopeCommand,
+  hazards: async () => (await import('./cmd-hazards.ts')).hazardsCommand,
+  coupling: async () => (await import('./cmd-coupling.ts')).couplingCommand,
   demo: async () => (await import('./cmd-demo.ts')).demoCommand,
 };
 
