@@ -4,7 +4,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import type { RasterGrid } from '../src/core/grid.ts';
 import { isInputError } from '../src/core/errors.ts';
 import { openStack } from '../src/io/stack-node.ts';
@@ -83,6 +84,17 @@ describe('MintPy timeseries.h5', () => {
     const bytes = readFileSync(good);
     writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
     await expectInputError(openStack(truncated), truncated, /truncated HDF5 file/);
+    // Cut anywhere past the signature: always the same one line, caught before h5wasm sees it.
+    for (const fraction of [0.01, 0.1, 0.9, 0.999]) {
+      writeFileSync(truncated, bytes.subarray(0, Math.max(9, Math.floor(bytes.length * fraction))));
+      await expectInputError(openStack(truncated), truncated, /truncated HDF5 file|not an HDF5 file/);
+    }
+    // Overwritten metadata, same size: HDF5 itself fails; its message becomes our one line.
+    const corrupt = join(dir, 'corrupt.h5');
+    const damaged = Buffer.from(bytes);
+    damaged.fill(0xab, 100, 2000);
+    writeFileSync(corrupt, damaged);
+    await expectInputError(openStack(corrupt), corrupt, /cannot read dataset "timeseries": .*checksum/);
 
     const text = join(dir, 'notes.h5');
     writeFileSync(text, 'this is not HDF5 at all, just some text\n'.repeat(40));
@@ -94,6 +106,32 @@ describe('MintPy timeseries.h5', () => {
     const noTs = join(dir, 'geometry-as-stack.h5');
     await writeMintpyRasters(noTs, grid, { incidenceAngle: new Float32Array(nPix).fill(35) }, 'geometry');
     await expectInputError(openStack(noTs), noTs, /no dataset "timeseries" \(has: incidenceAngle\)/);
+  });
+
+  it('prints nothing to stderr and keeps the process alive on bad HDF5 files', async () => {
+    const good = join(dir, 'child-good.h5');
+    await writeMintpyTimeseries(good, { grid, dates, values: cube() });
+    const bytes = readFileSync(good);
+    const truncated = join(dir, 'child-truncated.h5');
+    writeFileSync(truncated, bytes.subarray(0, bytes.length >> 1));
+    const corrupt = join(dir, 'child-corrupt.h5');
+    writeFileSync(corrupt, Buffer.from(bytes).fill(0xab, 100, 2000));
+    const script = join(dir, 'child-open.mts');
+    writeFileSync(script, `
+      import { openStack } from ${JSON.stringify(resolve('src/io/stack-node.ts'))};
+      for (const p of ${JSON.stringify([truncated, corrupt])}) {
+        try { await openStack(p); console.log('opened?!'); } catch (e) { console.log(e.name + ' ' + e.message); }
+      }
+      console.log('alive');
+    `);
+    const result = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: resolve('.'), encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^InputError .*child-truncated\.h5: truncated HDF5 file/);
+    expect(lines[1]).toMatch(/^InputError .*child-corrupt\.h5: cannot read dataset "timeseries"/);
+    expect(lines[2]).toBe('alive');
   });
 
   it('refuses unsorted or malformed dates', async () => {

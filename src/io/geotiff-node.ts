@@ -11,6 +11,6 @@ export async function openGeoTiffNode(path: string): Promise<{ tiff: GeoTIFF; by
   try {
     return { tiff: await fromFile(path), byteLength };
   } catch (e) {
-    throw new InputError(path, `not a readable TIFF: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+    throw new InputError(path, `not a readable TIFF (corrupt or truncated): ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
   }
 }

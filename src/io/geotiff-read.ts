@@ -156,7 +156,7 @@ async function checkNotTruncated(image: GeoTIFFImage, file: string, byteLength: 
 
 /** Header information of the first image of an opened GeoTIFF; checks it is complete. */
 export async function geoTiffInfo(tiff: GeoTIFF, file: string, byteLength: number, band = 0): Promise<GeoTiffInfo> {
-  const image = await asTiffInputError(file, 'not a readable TIFF', () => tiff.getImage(0));
+  const image = await asTiffInputError(file, 'not a readable TIFF (corrupt or truncated)', () => tiff.getImage(0));
   return asTiffInputError(file, 'not a readable GeoTIFF', async () => {
     await checkNotTruncated(image, file, byteLength);
     const grid = await gridOfImage(image, file);

@@ -64,7 +64,7 @@ export async function geotiffFolderStack(folder: string, entries: TiffEntry[]): 
         tiff = await entry.open();
       } catch (e) {
         if (e instanceof InputError) throw e;
-        throw new InputError(entry.path, `not a readable TIFF: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+        throw new InputError(entry.path, `not a readable TIFF (corrupt or truncated): ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
       }
       let info: GeoTiffInfo;
       try {

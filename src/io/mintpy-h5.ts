@@ -14,6 +14,7 @@ import { gridFromMintpyAttributes } from '../core/grid.ts';
 import { InputError } from '../core/errors.ts';
 import { parseYmd } from '../core/time.ts';
 import { checkRowBlock, parseStackUnit, type StackSource } from './stack.ts';
+import { callHdf5, innermostHdf5Message } from './hdf5-trace.ts';
 import type { RasterData } from './geotiff-read.ts';
 
 /** h5wasm type class codes (H5T_class_t) in Dataset.metadata.type. */
@@ -25,14 +26,17 @@ function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200);
 }
 
-/** Runs an h5wasm call and turns whatever it throws into a one-line InputError. */
+/**
+ * Runs a synchronous h5wasm call and turns whatever it throws into a one-line InputError,
+ * with HDF5's own innermost message (captured from its stderr trace, see hdf5-trace.ts) when
+ * there is one, since h5wasm's exception text ("name not defined!") says little.
+ */
 export function asH5InputError<T>(file: string, what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(file, `${what}: ${firstLine(e)}`);
-  }
+  const outcome = callHdf5(fn);
+  if (outcome.ok) return outcome.value;
+  if (outcome.error instanceof InputError) throw outcome.error;
+  const detail = innermostHdf5Message(outcome.trace) ?? firstLine(outcome.error);
+  throw new InputError(file, `${what}: ${detail}`);
 }
 
 function attributeText(value: unknown): string {
@@ -63,16 +67,25 @@ export function rootAttributes(h5: H5File, file: string): Record<string, string>
 }
 
 function getDataset(h5: H5File, file: string, name: string): H5Dataset {
-  const entity = asH5InputError(file, `cannot read dataset "${name}"`, () => h5.get(name));
+  const lookup = callHdf5(() => h5.get(name));
+  if (!lookup.ok) throw new InputError(file, `cannot read dataset "${name}": ${innermostHdf5Message(lookup.trace) ?? firstLine(lookup.error)}`);
+  const entity = lookup.value;
   if (!entity || !('shape' in entity) || !('slice' in entity)) {
-    const present = asH5InputError(file, 'cannot list datasets', () => h5.keys());
+    // h5wasm answers a lookup that failed inside HDF5 with a bogus Group; the trace tells.
+    const failure = innermostHdf5Message(lookup.trace);
+    if (failure) throw new InputError(file, `cannot read dataset "${name}": ${failure}`);
+    const present = asH5InputError(file, 'corrupt HDF5 file, cannot list its datasets', () => h5.keys());
+    if (present.includes(name)) {
+      const isGroup = !!entity && 'keys' in entity && typeof (entity as { keys: unknown }).keys === 'function';
+      throw new InputError(file, isGroup ? `"${name}" is not a dataset (a group, or the file is corrupt)` : `cannot read dataset "${name}" (corrupt HDF5 file?)`);
+    }
     throw new InputError(file, `no dataset "${name}" (has: ${present.join(', ') || 'nothing'})`);
   }
   return entity as H5Dataset;
 }
 
 function checkNumeric(ds: H5Dataset, file: string, name: string): void {
-  const type = ds.metadata.type;
+  const type = asH5InputError(file, `cannot read the type of dataset "${name}"`, () => ds.metadata.type);
   if (type !== H5T_FLOAT && type !== H5T_INTEGER && type !== H5T_ENUM) {
     throw new InputError(file, `dataset "${name}" is not numeric (HDF5 type class ${type})`);
   }
@@ -107,13 +120,14 @@ export function mintpyGrid(attrs: Record<string, string>, file: string, width: n
 function readDates(h5: H5File, file: string, nDates: number): string[] {
   const ds = getDataset(h5, file, 'date');
   const raw = asH5InputError(file, 'cannot read dataset "date"', () => ds.value);
+  const dateShape = asH5InputError(file, 'cannot read dataset "date"', () => ds.shape);
   let dates: string[];
   if (Array.isArray(raw)) {
     dates = raw.map((d) => attributeText(d).trim());
-  } else if (raw instanceof Uint8Array && ds.shape?.length === 2) {
+  } else if (raw instanceof Uint8Array && dateShape?.length === 2) {
     // A 2-D char array [date, 8]: one row of bytes per date.
-    const n = ds.shape[1];
-    dates = Array.from({ length: ds.shape[0] }, (_, i) => attributeText(raw.subarray(i * n, (i + 1) * n)).trim());
+    const n = dateShape[1];
+    dates = Array.from({ length: dateShape[0] }, (_, i) => attributeText(raw.subarray(i * n, (i + 1) * n)).trim());
   } else {
     dates = [attributeText(raw).trim()];
   }
@@ -137,7 +151,7 @@ export function mintpyStackFromH5(h5: H5File, file: string): StackSource {
   try {
     const ds = getDataset(h5, file, 'timeseries');
     checkNumeric(ds, file, 'timeseries');
-    const shape = ds.shape ?? [];
+    const shape = asH5InputError(file, 'cannot read the shape of "timeseries"', () => ds.shape) ?? [];
     if (shape.length !== 3) throw new InputError(file, `dataset "timeseries" has shape [${shape.join(', ')}], not [date, row, col]`);
     const [nDates, height, width] = shape;
     if (nDates < 1 || height < 1 || width < 1) throw new InputError(file, `dataset "timeseries" is empty [${shape.join(', ')}]`);
@@ -173,11 +187,11 @@ export function mintpyStackFromH5(h5: H5File, file: string): StackSource {
       close() {
         if (!open) return;
         open = false;
-        try { h5.close(); } catch { /* already closed by the library */ }
+        callHdf5(() => h5.close()); // a failure to close a read-only file loses nothing
       },
     };
   } catch (e) {
-    try { h5.close(); } catch { /* nothing to release */ }
+    callHdf5(() => h5.close()); // nothing to release if it fails
     throw e;
   }
 }
@@ -185,7 +199,7 @@ export function mintpyStackFromH5(h5: H5File, file: string): StackSource {
 /** A 2-D dataset's size, for windowed reads. */
 export function h5Dataset2dShape(h5: H5File, file: string, name: string): { width: number; height: number } {
   const ds = getDataset(h5, file, name);
-  const shape = ds.shape ?? [];
+  const shape = asH5InputError(file, `cannot read the shape of "${name}"`, () => ds.shape) ?? [];
   // MintPy sometimes keeps single-epoch rasters as [1, row, col].
   const dims = shape.length === 3 && shape[0] === 1 ? shape.slice(1) : shape;
   if (dims.length !== 2) throw new InputError(file, `dataset "${name}" has shape [${shape.join(', ')}], not 2-D`);
@@ -205,14 +219,17 @@ export function readH5Dataset2dFromFile(h5: H5File, file: string, name: string, 
   const row0 = window?.row0 ?? 0;
   const nRows = window?.nRows ?? height;
   checkRowBlock(grid, row0, nRows);
-  const threeD = (ds.shape ?? []).length === 3;
+  const threeD = (asH5InputError(file, `cannot read the shape of "${name}"`, () => ds.shape) ?? []).length === 3;
   const ranges: [number, number][] = threeD ? [[0, 1], [row0, row0 + nRows], [0, width]] : [[row0, row0 + nRows], [0, width]];
   const values = asH5InputError(file, `cannot read dataset "${name}"`, () => ds.slice(ranges));
   const data = toFloat32(values, file, name);
-  const datasetAttrs: Record<string, string> = {};
-  for (const [k, a] of Object.entries(asH5InputError(file, 'cannot read attributes', () => ds.attrs))) {
-    try { datasetAttrs[k] = attributeText(a.value); } catch { /* unused exotic attribute */ }
-  }
+  const datasetAttrs = asH5InputError(file, `cannot read attributes of "${name}"`, () => {
+    const out: Record<string, string> = {};
+    for (const [k, a] of Object.entries(ds.attrs)) {
+      try { out[k] = attributeText(a.value); } catch { /* unused exotic attribute */ }
+    }
+    return out;
+  });
   const unit = datasetAttrs.UNIT ?? datasetAttrs.units ?? null;
   return {
     grid: window ? { ...grid, height: nRows, geoTransform: shiftRows(grid, row0) } : grid,
@@ -231,7 +248,7 @@ function shiftRows(grid: RasterGrid, row0: number): RasterGrid['geoTransform'] {
 
 /** Names of the datasets at the root of the file. */
 export function h5DatasetNames(h5: H5File, file: string): string[] {
-  return asH5InputError(file, 'cannot list datasets', () => h5.keys().filter((k) => {
+  return asH5InputError(file, 'corrupt HDF5 file, cannot list its datasets', () => h5.keys().filter((k) => {
     const e = h5.get(k);
     return !!e && 'shape' in e;
   }));
