@@ -205,6 +205,7 @@ export class GpuFitKernel implements FitKernel {
   private readonly slotWaiters: ((slot: Slot) => void)[] = [];
   private readonly allSlots: Slot[] = [];
   private disposed = false;
+  private readonly pendingMaps = new Set<(e: Error) => void>();
   private readonly workgroupSize: number;
   private readonly maxTileBytes: number;
 
@@ -217,6 +218,7 @@ export class GpuFitKernel implements FitKernel {
     this.description = `gpu: ${context.adapterDescription}`;
     const { limits } = context;
     this.maxTileBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize, options.maxTileBytes ?? DEFAULT_MAX_TILE_BYTES);
+    void context.failed.then((e) => { for (const reject of this.pendingMaps) reject(e); });
     const slotCount = Math.max(1, options.slots ?? 3);
     for (let i = 0; i < slotCount; i++) {
       const slot: Slot = {
@@ -268,6 +270,21 @@ export class GpuFitKernel implements FitKernel {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     return out;
+  }
+
+  /**
+   * Maps a read-back buffer, or rejects as soon as the device fails (an uncaptured error does
+   * not abort a pending map by itself). The rejecters live in a set rather than in one
+   * Promise.race per chunk, which would pile reactions onto the never-settling ctx.failed.
+   */
+  private mapOrFail(buffer: GPUBuffer, bytes: number): Promise<void> {
+    let rejecter!: (e: Error) => void;
+    const mapped = new Promise<void>((resolve, reject) => {
+      rejecter = reject;
+      this.pendingMaps.add(reject);
+      buffer.mapAsync(MapModeRead, 0, bytes).then(resolve, reject);
+    });
+    return mapped.finally(() => this.pendingMaps.delete(rejecter));
   }
 
   private throwIfUnusable(): void {
@@ -391,9 +408,7 @@ export class GpuFitKernel implements FitKernel {
       const validation = device.popErrorScope();
       const outOfMemory = device.popErrorScope();
 
-      const failedDevice = this.context.failed.then((e) => Promise.reject(e));
-      failedDevice.catch(() => {}); // observed below via race; never unhandled
-      await Promise.race([slot.readback!.mapAsync(MapModeRead, 0, productBytes), failedDevice]);
+      await this.mapOrFail(slot.readback!, productBytes);
       const [validationError, memoryError] = await Promise.all([validation, outOfMemory]);
       const scopeError = validationError ?? memoryError;
       if (scopeError || this.context.failure) {
@@ -406,7 +421,9 @@ export class GpuFitKernel implements FitKernel {
       });
       slot.readback!.unmap();
     } catch (e) {
-      throw this.context.failure ?? e;
+      if (this.context.failure) throw this.context.failure;
+      const message = (e as Error).message ?? String(e);
+      throw message.startsWith('GPU') ? e : new Error(`GPU fit failed on ${this.context.adapterDescription}: ${message}`);
     } finally {
       this.releaseSlot(slot);
     }
