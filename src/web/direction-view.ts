@@ -1,0 +1,115 @@
+// Direction of motion from the two fitted tracks (Table 1 of the study): the secular and the
+// seasonal class maps and the share of every class, computed by the compare step of the CLI
+// (src/pipeline/compare.ts: track 2 resampled onto track 1's grid, cropped to the overlap,
+// Table 1 per pixel), here with its float64 reference kernel on the page thread — a few array
+// passes over products already in memory.
+import { DEFAULT_DIRECTION_THRESHOLDS, DirectionClass } from '../core/direction.ts';
+import { CpuCompareKernel } from '../cpu/compare.ts';
+import { CLASS_COLORS, prepareComparison, runComparison, type CompareRun, type TrackProducts } from '../pipeline/compare.ts';
+import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
+import { renderRasterQuicklook, type RasterCategory } from '../plot/raster.ts';
+import type { FitOutcome } from './protocol.ts';
+import { toImageData } from './map-view.ts';
+import { formatCount, formatPercent } from './format.ts';
+
+function trackProducts(o: FitOutcome, label: string): TrackProducts {
+  const p = o.products;
+  return { source: label, grid: o.grid, rateMmPerYear: p.rateMmPerYear, seasonalAmplitudeMm: p.seasonalAmplitudeMm, peakDayOfYear: p.peakDayOfYear, seasonalFlag: p.seasonalFlag };
+}
+
+/** Table 1 over both tracks, track 1's grid as the reference (the CLI's ascending). */
+export async function compareTracks(a: FitOutcome, b: FitOutcome, labels: [string, string]): Promise<CompareRun> {
+  const prepared = prepareComparison(trackProducts(a, labels[0]), trackProducts(b, labels[1]), null);
+  const kernel = new CpuCompareKernel();
+  try {
+    return await runComparison(prepared, kernel, DEFAULT_DIRECTION_THRESHOLDS);
+  } finally {
+    await kernel.dispose();
+  }
+}
+
+function shareTable(title: string, rows: [string, number, string][], tested: number): HTMLElement {
+  const section = document.createElement('section');
+  section.className = 'card share';
+  const h = document.createElement('h2');
+  h.textContent = title;
+  const table = document.createElement('table');
+  table.className = 'share-table';
+  table.innerHTML = '<thead><tr><th>class</th><th>pixels</th><th>share</th></tr></thead>';
+  const body = table.createTBody();
+  for (const [label, count, color] of rows) {
+    const tr = body.insertRow();
+    const c0 = tr.insertCell();
+    const sw = document.createElement('span');
+    sw.className = 'swatch';
+    sw.style.background = color;
+    c0.append(sw, label);
+    tr.insertCell().textContent = formatCount(count);
+    tr.insertCell().textContent = formatPercent(count, tested);
+  }
+  const foot = table.createTFoot().insertRow();
+  foot.insertCell().textContent = 'tested';
+  foot.insertCell().textContent = formatCount(tested);
+  foot.insertCell().textContent = '100 %';
+  section.append(h, table);
+  return section;
+}
+
+export async function renderDirection(container: HTMLElement, a: FitOutcome, b: FitOutcome): Promise<void> {
+  const label = (o: FitOutcome, i: number): string => `Track ${i}${o.orbitDirection ? ` (${o.orbitDirection.toLowerCase()})` : ''}`;
+  const run = await compareTracks(a, b, [label(a, 1), label(b, 2)]);
+  const grid = run.prepared.grid;
+  const subtitle = `${label(a, 1)} vs ${label(b, 2)}, on track 1's grid${run.prepared.resampling.crs === 'reprojected' ? ' (reprojected)' : ''}`;
+  const t = DEFAULT_DIRECTION_THRESHOLDS;
+  container.replaceChildren();
+
+  const intro = document.createElement('p');
+  intro.className = 'hint';
+  intro.textContent = `Table 1 of the study. Secular: |v₁| and |v₂| within ${t.rateMmPerYear} mm/yr, same sign → vertical, opposite → east-west; otherwise undetermined (also when both are within ${t.rateMmPerYear} mm/yr of zero). Seasonal (pixels seasonal on both tracks): amplitudes within ${t.amplitudeMm} mm and peaks within ±${t.inPhaseDays} days → vertical, ${t.antiPhaseDays} ± ${t.antiPhaseToleranceDays} days apart → east-west, else undetermined.`;
+  container.append(intro);
+
+  const maps = document.createElement('div');
+  maps.className = 'map-grid';
+  const draw = (title: string, classes: Uint8Array, key: 'secular' | 'seasonal'): void => {
+    const c = run.counts[key];
+    const categories: RasterCategory[] = [
+      { value: DirectionClass.VERTICAL, label: `vertical (${formatCount(c.vertical)})`, color: CLASS_COLORS[1] },
+      { value: DirectionClass.EAST_WEST, label: `east-west (${formatCount(c.eastWest)})`, color: CLASS_COLORS[2] },
+      { value: DirectionClass.UNDETERMINED, label: `undetermined (${formatCount(c.undetermined)})`, color: CLASS_COLORS[3] },
+    ];
+    if (c.notTested) categories.push({ value: DirectionClass.NOT_TESTED, label: `not seasonal on both (${formatCount(c.notTested)})`, color: CLASS_COLORS[0] });
+    const data = Float32Array.from(classes, (v) => (v === DirectionClass.NO_DATA ? Number.NaN : v));
+    const img = renderRasterQuicklook({ data, width: grid.width, height: grid.height, title, subtitle, unitLabel: 'class', colormap: 'categorical', categories, extent: lonLatExtent(grid), maxSize: 560, minSize: 360 });
+    const canvas = document.createElement('canvas');
+    canvas.className = 'map-canvas';
+    canvas.dataset.product = `direction_${key}`;
+    canvas.width = img.width;
+    canvas.height = img.height;
+    canvas.getContext('2d')!.putImageData(toImageData(img), 0, 0);
+    const fig = document.createElement('figure');
+    fig.className = 'map-figure';
+    fig.append(canvas);
+    maps.append(fig);
+  };
+  draw('Direction of secular motion (Table 1)', run.secularClass, 'secular');
+  draw('Direction of seasonal motion (Table 1)', run.seasonalClass, 'seasonal');
+  container.append(maps);
+
+  const tables = document.createElement('div');
+  tables.className = 'share-row';
+  const sec = run.counts.secular;
+  const sea = run.counts.seasonal;
+  tables.append(shareTable('Secular classes (pixels with a rate on both tracks)', [
+    ['vertical', sec.vertical, CLASS_COLORS[1]],
+    ['east-west', sec.eastWest, CLASS_COLORS[2]],
+    ['undetermined: magnitudes differ', sec.undeterminedBecause.magnitudeDiffers, CLASS_COLORS[3]],
+    ['undetermined: both near zero', sec.undeterminedBecause.bothNearZero, '#b3b0d6'],
+  ], sec.tested));
+  tables.append(shareTable('Seasonal classes (pixels seasonal on both tracks)', [
+    ['vertical', sea.vertical, CLASS_COLORS[1]],
+    ['east-west', sea.eastWest, CLASS_COLORS[2]],
+    ['undetermined: other timing', sea.undeterminedBecause.otherTiming, CLASS_COLORS[3]],
+    ['undetermined: amplitudes differ', sea.undeterminedBecause.amplitudeDiffers, '#b3b0d6'],
+  ], sea.tested));
+  container.append(tables);
+}

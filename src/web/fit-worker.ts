@@ -1,0 +1,185 @@
+// The fit, off the page's thread: opens the user's files, picks the kernel (WebGPU through
+// navigator.gpu, else the float64 CPU kernel), and drives the SAME runFitPipeline the CLI
+// runs, so the products are the CLI's. Products are collected whole in memory (a browser tab
+// holds what it shows) and transferred to the page; the stack stays open so a clicked pixel's
+// series can be read and fitted in detail on request.
+/// <reference lib="webworker" />
+import fitWgsl from '../../shaders/fit.wgsl?raw';
+import { registerShaderSource } from '../gpu/shader-source.ts';
+import { acquireGpu } from '../gpu/device.ts';
+import { createGpuFitKernel } from '../gpu/fit-kernel.ts';
+import { CpuFitKernel, fitPixelDetailed } from '../cpu/fit.ts';
+import { InputError, isInputError } from '../core/errors.ts';
+import { FIT_PRODUCT_KEYS, type FitContext, type FitKernel, type FitOptions, type FitProductKey } from '../core/fit-types.ts';
+import { makeTimeAxis } from '../core/time.ts';
+import { runFitPipeline } from '../pipeline/fit.ts';
+import { FallbackFitKernel } from '../pipeline/fallback-kernel.ts';
+import { checkEpochCount, resolveStackScale } from '../pipeline/fit-setup.ts';
+import { buildFitSummary } from '../pipeline/fit-summary.ts';
+import type { StackSource } from '../io/stack.ts';
+import { describeStackFiles, openStackFiles, readAlignedRaster } from './open-files.ts';
+import type { DeviceChoice, FitOutcome, FitRequest, SeriesRequest, WorkerMessage, WorkerRequest } from './protocol.ts';
+
+registerShaderSource('fit', fitWgsl);
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+function post(message: WorkerMessage, transfer: Transferable[] = []): void {
+  scope.postMessage(message, transfer);
+}
+
+/** What a finished fit leaves behind for pixel requests. */
+let opened: { stack: StackSource; context: FitContext } | null = null;
+
+/** Progress granularity: at least this many tiles, so the bar moves even on the CPU path. */
+const MIN_TILES_FOR_PROGRESS = 24;
+
+async function selectKernel(choice: DeviceChoice, notes: string[]): Promise<FitKernel> {
+  if (choice === 'cpu') return new CpuFitKernel();
+  let gpu: FitKernel | null = null;
+  if (!('gpu' in navigator) || !navigator.gpu) {
+    notes.push('this browser has no WebGPU (navigator.gpu is missing)');
+  } else {
+    try {
+      const ctx = await acquireGpu();
+      if (ctx) gpu = await createGpuFitKernel(ctx);
+      else notes.push('WebGPU offers no adapter on this machine');
+    } catch (e) {
+      notes.push(`WebGPU unavailable: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (!gpu) {
+    if (choice === 'gpu') throw new InputError('Device "GPU"', notes.join('; '));
+    notes.push('fitted on the CPU path (float64) instead');
+    return new CpuFitKernel();
+  }
+  if (choice === 'gpu') return gpu;
+  return new FallbackFitKernel(gpu, () => new CpuFitKernel(), notes, (text) => post({ type: 'note', text }));
+}
+
+async function runFit(req: FitRequest): Promise<void> {
+  const started = performance.now();
+  opened?.stack.close();
+  opened = null;
+  const stackName = describeStackFiles(req.stackFiles);
+  post({ type: 'status', text: `reading ${stackName}` });
+  const stack = await openStackFiles(req.stackFiles);
+  let keepOpen = false;
+  try {
+    const options: FitOptions = { minValidEpochs: req.minEpochs, extremaTolerance: req.tolerance, expectedExtrema: req.expectedExtrema };
+    const scale = resolveStackScale(stack, stackName, req.unit ?? undefined, undefined, 'Unit');
+    checkEpochCount(stack.dates.length, options.minValidEpochs, stackName, 'Min. epochs');
+    const { grid } = stack;
+
+    const mask = req.maskFile ? await readAlignedRaster(req.maskFile, grid) : null;
+    let incidence: FitOutcome['incidence'] = null;
+    if (typeof req.incidence === 'number') {
+      if (!(req.incidence > 0 && req.incidence < 90)) throw new InputError('Incidence', `${req.incidence}° is not an incidence angle (0–90°)`);
+      incidence = { data: new Float32Array(grid.width * grid.height).fill(req.incidence), source: `constant ${req.incidence}°` };
+    } else if (req.incidence) {
+      const raster = await readAlignedRaster(req.incidence, grid, 'incidenceAngle');
+      incidence = { data: raster.data, source: req.incidence.name };
+    }
+
+    post({ type: 'status', text: req.device === 'cpu' ? 'starting the CPU kernel' : 'requesting a WebGPU adapter' });
+    const notes: string[] = [];
+    const kernel = await selectKernel(req.device, notes);
+    post({ type: 'device', kind: kernel.kind, description: kernel.description, notes: [...notes] });
+    post({ type: 'status', text: `fitting ${stack.dates.length} dates × ${grid.width}×${grid.height} pixels` });
+
+    const products = Object.fromEntries(FIT_PRODUCT_KEYS.map((k) => [k, new Float32Array(grid.width * grid.height)])) as Record<FitProductKey, Float32Array>;
+    const tileRows = Math.max(1, Math.min(Math.floor(kernel.maxTilePixels(stack.dates.length) / grid.width), Math.ceil(grid.height / MIN_TILES_FOR_PROGRESS)));
+    let result;
+    try {
+      result = await runFitPipeline({
+        stack,
+        kernel,
+        options,
+        scaleToMm: scale.scaleToMm,
+        maskRows: mask ? async (row0, nRows) => mask.data.subarray(row0 * grid.width, (row0 + nRows) * grid.width) : undefined,
+        maskMin: req.maskMin,
+        tileRows,
+        writer: { writeRows: (key, row0, _nRows, data) => products[key].set(data, row0 * grid.width) },
+        onProgress: (rowsDone, rowsTotal) => post({ type: 'progress', rowsDone, rowsTotal }),
+      });
+    } finally {
+      await kernel.dispose();
+    }
+    if (result.pixelsWithData === 0) {
+      throw new InputError(stackName, `no pixel has ${options.minValidEpochs} or more valid epochs${mask ? ` after the mask (≥ ${req.maskMin})` : ''}: the stack is all NaN or nearly so`);
+    }
+    const device = { kind: kernel.kind, description: kernel.description, notes, choice: req.device };
+    const summary = buildFitSummary({
+      inputs: {
+        stack: stackName,
+        format: stack.format,
+        grid,
+        scale,
+        refDate: stack.refDate,
+        mask: req.maskFile?.name ?? null,
+        incidence: incidence?.source ?? null,
+        geometry: null,
+      },
+      options,
+      maskMin: mask ? req.maskMin : null,
+      deviceChoice: req.device,
+      device,
+      result,
+      elapsedSeconds: (performance.now() - started) / 1000,
+    });
+    const axis = makeTimeAxis(stack.dates);
+    opened = { stack, context: { tCentredYears: axis.tCentredYears, tMidYears: axis.tMidYears, scaleToMm: scale.scaleToMm, options } };
+    keepOpen = true;
+    const outcome: FitOutcome = {
+      stackName,
+      grid,
+      dates: stack.dates,
+      orbitDirection: stack.attributes.ORBIT_DIRECTION?.trim().toUpperCase() || null,
+      products,
+      incidence,
+      device,
+      summary,
+    };
+    const transfer: Transferable[] = Object.values(products).map((a) => a.buffer);
+    if (incidence) transfer.push(incidence.data.buffer);
+    post({ type: 'done', outcome }, transfer);
+  } finally {
+    if (!keepOpen) stack.close();
+  }
+}
+
+async function readSeries(req: SeriesRequest): Promise<void> {
+  if (!opened) throw new Error('no stack is open');
+  const { stack, context } = opened;
+  const { width, height } = stack.grid;
+  if (req.row < 0 || req.row >= height || req.col < 0 || req.col >= width) throw new Error(`pixel (${req.row}, ${req.col}) outside the grid`);
+  const rows = await stack.readRows(req.row, 1);
+  const nDates = stack.dates.length;
+  const raw = new Float32Array(nDates);
+  for (let d = 0; d < nDates; d++) raw[d] = rows[d * width + req.col];
+  const fit = fitPixelDetailed(raw, context);
+  const axis = makeTimeAxis(stack.dates);
+  post({
+    type: 'series',
+    series: {
+      requestId: req.requestId,
+      row: req.row,
+      col: req.col,
+      tYears: Array.from(axis.tYears),
+      valuesMm: Array.from(raw, (v) => v * context.scaleToMm),
+      tMidYears: context.tMidYears,
+      fit,
+    },
+  });
+}
+
+scope.onmessage = (event: MessageEvent<WorkerRequest>) => {
+  const req = event.data;
+  const work = req.type === 'fit' ? runFit(req) : readSeries(req);
+  work.catch((e: unknown) => {
+    const inputError = isInputError(e);
+    const message = e instanceof Error ? (inputError ? e.message : `${e.name}: ${e.message}`) : String(e);
+    if (!inputError) console.error(e);
+    post({ type: 'error', message, inputError, requestId: req.type === 'series' ? req.requestId : undefined });
+  });
+};

@@ -1,0 +1,68 @@
+// Messages between the page (main.ts) and the fit worker (fit-worker.ts). Everything here is
+// structured-clone data: File objects go in (the worker reads them itself), product rasters
+// come out as transferred Float32Arrays, so the page thread never parses or fits anything.
+import type { RasterGrid } from '../core/grid.ts';
+import type { FitProductKey } from '../core/fit-types.ts';
+import type { PixelFit } from '../cpu/fit.ts';
+import type { FitSummary } from '../pipeline/fit-summary.ts';
+
+export type DeviceChoice = 'auto' | 'gpu' | 'cpu';
+
+export interface FitRequest {
+  type: 'fit';
+  /** One MintPy timeseries.h5, or the per-date GeoTIFFs. */
+  stackFiles: File[];
+  maskFile: File | null;
+  /** Keep pixels with mask ≥ this (the CLI's --mask-min). */
+  maskMin: number;
+  /** Incidence raster (GeoTIFF, or an HDF5 with incidenceAngle), a constant in degrees, or none. */
+  incidence: File | number | null;
+  /** null: the file's UNIT attribute (the CLI without --unit). */
+  unit: string | null;
+  tolerance: number;
+  minEpochs: number;
+  expectedExtrema: number | null;
+  device: DeviceChoice;
+}
+
+export interface SeriesRequest {
+  type: 'series';
+  requestId: number;
+  row: number;
+  col: number;
+}
+
+export type WorkerRequest = FitRequest | SeriesRequest;
+
+export interface FitOutcome {
+  stackName: string;
+  grid: RasterGrid;
+  dates: string[];
+  /** MintPy ORBIT_DIRECTION when the file says (ASCENDING/DESCENDING), else null. */
+  orbitDirection: string | null;
+  products: Record<FitProductKey, Float32Array>;
+  incidence: { data: Float32Array; source: string } | null;
+  device: { kind: 'cpu' | 'gpu'; description: string; notes: string[]; choice: DeviceChoice };
+  summary: FitSummary;
+}
+
+export interface PixelSeries {
+  requestId: number;
+  row: number;
+  col: number;
+  /** Decimal years (MintPy convention), one per date. */
+  tYears: number[];
+  /** LOS displacement in mm (positive toward the satellite), NaN = no data. */
+  valuesMm: number[];
+  tMidYears: number;
+  fit: PixelFit;
+}
+
+export type WorkerMessage =
+  | { type: 'status'; text: string }
+  | { type: 'device'; kind: 'cpu' | 'gpu'; description: string; notes: string[] }
+  | { type: 'note'; text: string }
+  | { type: 'progress'; rowsDone: number; rowsTotal: number }
+  | { type: 'done'; outcome: FitOutcome }
+  | { type: 'error'; message: string; inputError: boolean; requestId?: number }
+  | { type: 'series'; series: PixelSeries };

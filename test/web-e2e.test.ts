@@ -1,0 +1,242 @@
+// The web app in a real browser (issue 7): Debian's chromium, headless, WebGPU on SwiftShader.
+// Builds the page with Vite, serves it on 127.0.0.1, loads the bundled sample stack through
+// the file input, fits it on WebGPU (and checks the page says which adapter, and that it was
+// not the CPU fallback), clicks a pixel and checks the series plot, downloads rate.tif and
+// compares it with what `permasar fit` writes for the same input; then the CPU path in the
+// page, whose rate.tif must be byte-identical to the CLI's CPU output. A bad file must give a
+// message in the page. Screenshot: test-artifacts/web-app.png.
+//
+// No browser is ever downloaded. Without /usr/bin/chromium the test is skipped with a loud
+// note, unless PERMASAR_REQUIRE_BROWSER=1 (CI), where that is a failure.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import type { BrowserContext, Page } from 'playwright-core';
+import { runFitCommand } from '../src/cli/cmd-fit.ts';
+import { encodeGeoTiff, planGeoTiff } from '../src/io/geotiff-write.ts';
+import { fitProductGeoTiffOptionsByKey } from '../src/pipeline/fit-geotiff-options.ts';
+import type { RasterGrid } from '../src/core/grid.ts';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const SAMPLE = path.join(repo, 'data/sample/asc/timeseries.h5');
+const CHROMIUM = process.env.PERMASAR_CHROMIUM ?? '/usr/bin/chromium';
+const REQUIRE = process.env.PERMASAR_REQUIRE_BROWSER === '1';
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser) {
+  const line = `web-e2e: ${CHROMIUM} not found — the browser test is ${REQUIRE ? 'REQUIRED (PERMASAR_REQUIRE_BROWSER=1) and fails' : 'SKIPPED'}; install Debian's chromium package to run it`;
+  console.warn(`\n${'!'.repeat(line.length)}\n${line}\n${'!'.repeat(line.length)}\n`);
+}
+
+/** Parity tolerance of the rate (GPU float32 vs CPU float64), mm/yr — as in fit-parity. */
+const RATE_TOLERANCE_MM_PER_YEAR = 0.01;
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wgsl': 'text/plain; charset=utf-8',
+  '.wasm': 'application/wasm',
+};
+
+function serve(dir: string): Promise<http.Server> {
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
+    const file = path.join(dir, rel);
+    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function float32Pixels(bytes: Uint8Array, offset: number, count: number): Float32Array {
+  const copy = bytes.slice(offset, offset + count * 4);
+  return new Float32Array(copy.buffer);
+}
+
+async function download(page: Page, file: string): Promise<Uint8Array> {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`#downloads button[data-file="${file}"]`)]);
+  expect(dl.suggestedFilename()).toBe(file);
+  return new Uint8Array(await readFile((await dl.path())!));
+}
+
+async function fitInPage(page: Page, device: 'auto' | 'cpu'): Promise<void> {
+  await page.selectOption('#opt-device', device);
+  await page.click('#run');
+  await page.waitForFunction(() => /done in/.test(document.getElementById('status')!.textContent ?? '') || document.querySelector('.message.error') !== null, undefined, { timeout: 45_000 });
+  const error = await page.locator('.message.error').allTextContents();
+  expect(error).toEqual([]);
+}
+
+describe.skipIf(!haveBrowser && !REQUIRE)('web app in chromium (WebGPU on SwiftShader)', () => {
+  let work: string;
+  let server: http.Server | null = null;
+  let context: BrowserContext | null = null;
+  let page: Page;
+  let baseUrl: string;
+  let cliDir: string;
+  let grid: RasterGrid;
+
+  beforeAll(async () => {
+    if (!haveBrowser) throw new Error(`PERMASAR_REQUIRE_BROWSER=1 but ${CHROMIUM} does not exist`);
+    work = await mkdtemp(path.join(os.tmpdir(), 'permasar-web-'));
+    const { build } = await import('vite');
+    const outDir = path.join(work, 'site');
+    // The CLI's reference output, in-process, while Vite builds.
+    cliDir = path.join(work, 'cli');
+    const cli = runFitCommand({ out: cliDir, device: 'cpu', quiet: true }, SAMPLE);
+    await build({ configFile: path.join(repo, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    await cli;
+    grid = JSON.parse(await readFile(path.join(cliDir, 'summary.json'), 'utf8')).inputs.grid;
+    server = await serve(outDir);
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const { chromium } = await import('playwright-core');
+    // A new, empty profile every time: nothing from a previous run (or a person's browser).
+    const profile = path.join(work, 'profile');
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      acceptDownloads: true,
+      viewport: { width: 1680, height: 1300 },
+      args: ['--enable-unsafe-webgpu', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--disable-default-apps', '--no-default-browser-check'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => console.error('page error:', e));
+    await page.goto(baseUrl);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('says what is wrong with a file that is not HDF5, or GeoTIFFs on mixed grids, instead of a blank map', async () => {
+    await page.setInputFiles('#stack-input-1', { name: 'timeseries.h5', mimeType: 'application/octet-stream', buffer: Buffer.from('this is a text file, not HDF5\n'.repeat(20)) });
+    await page.click('#run');
+    const message = page.locator('.message.error');
+    await message.waitFor({ timeout: 20_000 });
+    expect(await message.textContent()).toMatch(/timeseries\.h5: not an HDF5 file/);
+    expect(await page.locator('#results').isHidden()).toBe(true);
+    expect(await page.locator('#empty-state').isVisible()).toBe(true);
+
+    // Per-date GeoTIFFs on two different grids: the second file is named, with the difference.
+    const a: RasterGrid = { width: 4, height: 3, geoTransform: [92.9, 0.001, 0, 34.86, 0, -0.001], epsg: 4326 };
+    const b: RasterGrid = { ...a, width: 5 };
+    const tif = (g: RasterGrid) => Buffer.from(encodeGeoTiff(g, new Float32Array(g.width * g.height), { sampleType: 'float32' }));
+    await page.setInputFiles('#stack-input-1', [
+      { name: 'disp_20150101.tif', mimeType: 'image/tiff', buffer: tif(a) },
+      { name: 'disp_20150113.tif', mimeType: 'image/tiff', buffer: tif(b) },
+    ]);
+    await page.click('#run');
+    await page.waitForFunction(() => /disp_20150113\.tif/.test(document.querySelector('.message.error')?.textContent ?? ''), undefined, { timeout: 20_000 });
+    expect(await page.locator('.message.error').textContent()).toMatch(/disp_20150113\.tif: size 5×3, not 4×3 of disp_20150101\.tif/);
+    expect(await page.locator('#results').isHidden()).toBe(true);
+  });
+
+  it('fits the sample on WebGPU, plots a clicked pixel, and downloads the CLI\'s rate.tif', async () => {
+    await page.setInputFiles('#stack-input-1', SAMPLE);
+    await fitInPage(page, 'auto');
+
+    // Which adapter ran it, and that it was the GPU, not the CPU fallback.
+    const deviceLine = page.locator('#device-line');
+    expect(await deviceLine.getAttribute('data-kind')).toBe('gpu');
+    const deviceText = (await deviceLine.textContent()) ?? '';
+    expect(deviceText).toMatch(/fitted on WebGPU · .+\[browser, (core|compatibility)\]/);
+    expect(deviceText.toLowerCase()).toContain('swiftshader');
+
+    // Four maps drawn, with pixels that are not background.
+    for (const key of ['rateMmPerYear', 'seasonalAmplitudeMm', 'peakDayOfYear', 'seasonalFlag']) {
+      const colours = await page.evaluate((k) => {
+        const c = document.querySelector<HTMLCanvasElement>(`canvas[data-product="${k}"]`)!;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        const seen = new Set<number>();
+        for (let i = 0; i < d.length; i += 4 * 37) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+        return seen.size;
+      }, key);
+      expect(colours, key).toBeGreaterThan(key === 'seasonalFlag' ? 3 : 20);
+    }
+
+    // Click a pixel on the rate map: the readout and the series plot follow.
+    const row = 20, col = 30;
+    const point = await page.evaluate(([r, c]) => (window as unknown as { permasar: { mapPoint(k: string, r: number, c: number): { x: number; y: number } | null } }).permasar.mapPoint('rateMmPerYear', r, c), [row, col]);
+    expect(point).not.toBeNull();
+    await page.locator('canvas[data-product="rateMmPerYear"]').click({ position: point! });
+    await page.waitForFunction(() => Number(document.getElementById('series-canvas')!.dataset.points ?? 0) > 0, undefined, { timeout: 15_000 });
+    const plotted = await page.evaluate(() => ({ ...document.getElementById('series-canvas')!.dataset }));
+    expect(Number(plotted.row)).toBe(row);
+    expect(Number(plotted.col)).toBe(col);
+    expect(Number(plotted.points)).toBeGreaterThan(100);
+    expect(await page.locator('#series-caption').textContent()).toMatch(/valid epochs; (seasonal|not seasonal)/);
+    expect(await page.locator('#readout').textContent()).toContain(`row ${row}, col ${col}`);
+    await page.locator('#results').scrollIntoViewIfNeeded();
+    await mkdir(path.join(repo, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: path.join(repo, 'test-artifacts/web-app.png'), fullPage: true });
+
+    // rate.tif: the same file as the CLI's, but for float32-vs-float64 rounding of the values.
+    const browserTif = await download(page, 'rate.tif');
+    const cliTif = new Uint8Array(await readFile(path.join(cliDir, 'rate.tif')));
+    expect(browserTif.length).toBe(cliTif.length);
+    const layout = planGeoTiff(grid, fitProductGeoTiffOptionsByKey('rateMmPerYear'));
+    expect(layout.totalBytes).toBe(cliTif.length);
+    // Header, tags, georeferencing, GDAL metadata and nodata: every byte before the pixels.
+    expect(Buffer.from(browserTif.subarray(0, layout.dataOffsetBytes)).equals(Buffer.from(cliTif.subarray(0, layout.dataOffsetBytes)))).toBe(true);
+    const n = grid.width * grid.height;
+    const gpuRate = float32Pixels(browserTif, layout.dataOffsetBytes, n);
+    const cpuRate = float32Pixels(cliTif, layout.dataOffsetBytes, n);
+    let worst = 0, finite = 0;
+    for (let i = 0; i < n; i++) {
+      expect(Number.isNaN(gpuRate[i]), `NaN pattern at pixel ${i}`).toBe(Number.isNaN(cpuRate[i]));
+      if (Number.isNaN(cpuRate[i])) continue;
+      finite++;
+      worst = Math.max(worst, Math.abs(gpuRate[i] - cpuRate[i]));
+    }
+    expect(finite).toBeGreaterThan(n / 2);
+    expect(worst).toBeLessThanOrEqual(RATE_TOLERANCE_MM_PER_YEAR);
+
+    const summary = JSON.parse(new TextDecoder().decode(await download(page, 'summary.json')));
+    const cliSummary = JSON.parse(await readFile(path.join(cliDir, 'summary.json'), 'utf8'));
+    expect(Object.keys(summary).sort()).toEqual(Object.keys(cliSummary).sort());
+    expect(summary.dates).toEqual(cliSummary.dates);
+    expect(summary.inputs.grid).toEqual(cliSummary.inputs.grid);
+    expect(summary.counts.pixels).toBe(cliSummary.counts.pixels);
+    expect(summary.counts.withData).toBe(cliSummary.counts.withData);
+    expect(summary.device.kind).toBe('gpu');
+  });
+
+  it('on the CPU path, writes rate.tif byte for byte as the CLI does', async () => {
+    await fitInPage(page, 'cpu');
+    expect(await page.locator('#device-line').getAttribute('data-kind')).toBe('cpu');
+    const browserTif = await download(page, 'rate.tif');
+    const cliTif = new Uint8Array(await readFile(path.join(cliDir, 'rate.tif')));
+    expect(Buffer.from(browserTif).equals(Buffer.from(cliTif))).toBe(true);
+    expect((await stat(path.join(cliDir, 'rate.tif'))).size).toBe(browserTif.length);
+  });
+
+  it('with two tracks loaded, shows the direction maps and class shares', async () => {
+    // The same stack as both tracks: identical rates → every pixel with |v| > 5 mm/yr is
+    // "vertical" (same sign, same magnitude), which checks the wiring, not the science.
+    await page.setInputFiles('#stack-input-2', SAMPLE);
+    await fitInPage(page, 'auto');
+    await page.waitForFunction(() => /Track 2: done in/.test(document.getElementById('status')!.textContent ?? ''), undefined, { timeout: 45_000 });
+    await page.click('#tabs button[data-view="direction"]');
+    await page.locator('canvas[data-product="direction_secular"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('canvas[data-product="direction_seasonal"]').count()).toBe(1);
+    const tables = await page.locator('.share-table').allTextContents();
+    expect(tables).toHaveLength(2);
+    expect(tables[0]).toMatch(/vertical/);
+    expect(tables[0]).not.toMatch(/east-west\s*[1-9]/);
+    await page.screenshot({ path: path.join(repo, 'test-artifacts/web-app-direction.png'), fullPage: true });
+  });
+});
