@@ -7,7 +7,10 @@ import { writeFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.ts';
 import { sameGrid, describeGrid, type RasterGrid } from '../core/grid.ts';
 import { DEFAULT_FIT_OPTIONS, THREE_SINUSOID_PARAMETERS, type FitKernel, type FitOptions, type FitProductKey } from '../core/fit-types.ts';
-import { runFitPipeline, normaliseUnit, unitScaleToMm, SENTINEL1_WAVELENGTH_M, KNOWN_UNITS, type FitRunResult } from '../pipeline/fit.ts';
+import { runFitPipeline, SENTINEL1_WAVELENGTH_M, type FitRunResult } from '../pipeline/fit.ts';
+import { resolveStackScale, checkEpochCount } from '../pipeline/fit-setup.ts';
+import { buildFitSummary } from '../pipeline/fit-summary.ts';
+import { fitProductGeoTiffOptions, incidenceGeoTiffOptions, azimuthGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
 import { FIT_PRODUCT_INFO } from '../pipeline/fit-products.ts';
 import { renderFitQuicklooks } from '../pipeline/fit-quicklooks.ts';
 import { openStack } from '../io/stack-node.ts';
@@ -85,18 +88,9 @@ export async function runFitCommand(values: Record<string, unknown>, stackPath: 
 
   const stack = await openStack(path.resolve(stackPath));
   try {
-    // Unit: the option wins, then the file's own attribute; never a guess.
-    let unitText = values.unit as string | undefined;
-    if (unitText !== undefined && !normaliseUnit(unitText)) throw new InputError('--unit', `unknown unit "${unitText}" (expected ${KNOWN_UNITS.join('|')})`);
-    unitText ??= stack.unit ?? undefined;
-    if (!unitText) throw new InputError(stackPath, `unit unknown (no UNIT attribute); pass --unit ${KNOWN_UNITS.join('|')}`);
-    const unit = normaliseUnit(unitText);
-    if (!unit) throw new InputError(stackPath, `unknown unit "${unitText}" in the file; pass --unit ${KNOWN_UNITS.join('|')}`);
-    const wavelength = Number.isFinite(wavelengthM) ? wavelengthM : stack.wavelengthM ?? SENTINEL1_WAVELENGTH_M;
-    const scaleToMm = unitScaleToMm(unit, wavelength);
-    if (stack.dates.length < options.minValidEpochs) {
-      throw new InputError(stackPath, `${stack.dates.length} dates, fewer than --min-epochs ${options.minValidEpochs} (the model needs more epochs than its ${THREE_SINUSOID_PARAMETERS} parameters)`);
-    }
+    const scale = resolveStackScale(stack, stackPath, values.unit as string | undefined, Number.isFinite(wavelengthM) ? wavelengthM : undefined);
+    const { unit, scaleToMm } = scale;
+    checkEpochCount(stack.dates.length, options.minValidEpochs, stackPath);
     const grid = stack.grid;
 
     // Auxiliary rasters are read (and checked) before any output exists.
@@ -114,12 +108,7 @@ export async function runFitCommand(values: Record<string, unknown>, stackPath: 
       const notes = selected.notes;
       say(`permasar fit: ${stack.dates.length} dates (${stack.dates[0]}–${stack.dates[stack.dates.length - 1]}), ${grid.width}×${grid.height} pixels, unit ${unit} → mm, on ${kernel.description}`);
       for (const info of FIT_PRODUCT_INFO) {
-        writers.set(info.key, await createGeoTiffFile(path.join(output.dir, info.file), grid, {
-          sampleType: 'float32',
-          bandDescription: info.description,
-          bandUnit: info.unit,
-          metadata: { PRODUCT: info.file.replace('.tif', ''), UNITS: info.unit, SOFTWARE: 'permasar' },
-        }));
+        writers.set(info.key, await createGeoTiffFile(path.join(output.dir, info.file), grid, fitProductGeoTiffOptions(info)));
       }
       const progress = new ProgressBar('fitting', !quiet && Boolean(process.stderr.isTTY));
       const result = await runFitPipeline({
@@ -139,50 +128,29 @@ export async function runFitCommand(values: Record<string, unknown>, stackPath: 
       }
       for (const w of writers.values()) await w.close();
       writers.clear();
-      if (incidence) await writeGeoTiffFile(path.join(output.dir, 'incidence.tif'), grid, incidence.data, { sampleType: 'float32', bandUnit: 'degrees', bandDescription: `incidence angle (${incidence.source})` });
-      if (azimuth) await writeGeoTiffFile(path.join(output.dir, 'azimuth.tif'), grid, azimuth, { sampleType: 'float32', bandUnit: 'degrees', bandDescription: 'azimuth angle of the LOS, MintPy convention (from geometryGeo.h5)' });
+      if (incidence) await writeGeoTiffFile(path.join(output.dir, 'incidence.tif'), grid, incidence.data, incidenceGeoTiffOptions(incidence.source));
+      if (azimuth) await writeGeoTiffFile(path.join(output.dir, 'azimuth.tif'), grid, azimuth, azimuthGeoTiffOptions());
 
       for (const [file, png] of renderFitQuicklooks(result, grid)) await writeFile(path.join(output.dir, file), png);
       const elapsedSeconds = (Date.now() - started) / 1000;
-      const summary = {
-        software: 'permasar',
-        command: 'fit',
-        created: new Date().toISOString(),
+      const summary = buildFitSummary({
         inputs: {
           stack: path.resolve(stackPath),
           format: stack.format,
-          grid: { width: grid.width, height: grid.height, geoTransform: grid.geoTransform, epsg: grid.epsg },
-          unit,
-          scaleToMm,
-          wavelengthM: unit === 'rad' ? wavelength : null,
+          grid,
+          scale,
           refDate: stack.refDate,
           mask: values.mask ? path.resolve(String(values.mask)) : null,
           incidence: incidence?.source ?? null,
           geometry: values.geometry ? path.resolve(String(values.geometry)) : null,
         },
-        options: { ...options, maskMin: mask ? maskMin : null, device },
+        options,
+        maskMin: mask ? maskMin : null,
+        deviceChoice: device,
         device: { kind: kernel.kind, description: kernel.description, notes },
-        conventions: {
-          sign: 'LOS displacement positive toward the satellite (MintPy)',
-          time: 'decimal year = year + (day of year − 1) / 365.25 (MintPy); design matrices on t − t_mid',
-          amplitude: 'peak to trough, 2|A| of Eq. 1, mm',
-          timing: 'day of year (1 ≤ doy < 367) of the maximum of the annual term',
-        },
-        dates: result.axis.dates,
-        timeAxis: { tFirstYears: result.axis.tYears[0], tLastYears: result.axis.tYears[result.axis.tYears.length - 1], tMidYears: result.axis.tMidYears },
-        counts: {
-          pixels: result.pixels,
-          masked: result.maskedPixels,
-          withData: result.pixelsWithData,
-          noData: result.pixels - result.pixelsWithData,
-          seasonal: result.seasonalPixels,
-          notSeasonal: result.nonSeasonalPixels,
-          seasonalPercentOfData: result.pixelsWithData ? (100 * result.seasonalPixels) / result.pixelsWithData : null,
-        },
-        products: Object.fromEntries(FIT_PRODUCT_INFO.map((info) => [info.file, { unit: info.unit, description: info.description, ...result.statistics[info.key] }])),
-        tiles: result.tiles,
+        result,
         elapsedSeconds,
-      };
+      });
       await writeFile(path.join(output.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
       await output.commit();
       const c = summary.counts;

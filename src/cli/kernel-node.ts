@@ -2,7 +2,8 @@
 // exists (dawn: default backend first, then OpenGL ES in compatibility mode), else the CPU
 // worker pool. Under auto, a GPU failure mid-run (device lost, validation error) switches
 // the remaining tiles to the CPU and says so; under gpu it ends the run with the GPU's message.
-import type { FitContext, FitKernel, FitProducts, SeriesTile } from '../core/fit-types.ts';
+import type { FitKernel } from '../core/fit-types.ts';
+import { FallbackFitKernel } from '../pipeline/fallback-kernel.ts';
 import { InputError } from '../core/errors.ts';
 import { WorkerPoolFitKernel } from '../cpu/worker-pool.ts';
 
@@ -34,56 +35,5 @@ export async function selectFitKernel(choice: DeviceChoice, log: (line: string) 
     return { kernel: new WorkerPoolFitKernel(), notes };
   }
   if (choice === 'gpu') return { kernel: gpuKernel, notes };
-  return { kernel: new FallbackFitKernel(gpuKernel, () => new WorkerPoolFitKernel(), notes, log), notes };
-}
-
-/** GPU first; on its first failure, every later tile (and the failed one) goes to the CPU. */
-class FallbackFitKernel implements FitKernel {
-  private cpu: FitKernel | null = null;
-  private failed = false;
-
-  constructor(
-    private readonly gpu: FitKernel,
-    private readonly makeCpu: () => FitKernel,
-    private readonly notes: string[],
-    private readonly log: (line: string) => void,
-  ) {}
-
-  get kind(): 'cpu' | 'gpu' {
-    return this.failed ? 'cpu' : 'gpu';
-  }
-
-  get description(): string {
-    return this.failed ? `${this.cpuKernel().description} (after the GPU failed)` : this.gpu.description;
-  }
-
-  private cpuKernel(): FitKernel {
-    this.cpu ??= this.makeCpu();
-    return this.cpu;
-  }
-
-  maxTilePixels(nDates: number): number {
-    return this.gpu.maxTilePixels(nDates);
-  }
-
-  async fitTile(tile: SeriesTile, context: FitContext): Promise<FitProducts> {
-    if (!this.failed) {
-      try {
-        return await this.gpu.fitTile(tile, context);
-      } catch (e) {
-        if (!this.failed) {
-          this.failed = true;
-          const note = `GPU failed (${(e as Error).message.split('\n')[0]}); continuing on the CPU`;
-          this.notes.push(note);
-          this.log(`device: ${note}`);
-        }
-      }
-    }
-    return this.cpuKernel().fitTile(tile, context);
-  }
-
-  async dispose(): Promise<void> {
-    await this.gpu.dispose();
-    await this.cpu?.dispose();
-  }
+  return { kernel: new FallbackFitKernel(gpuKernel, () => new WorkerPoolFitKernel(), notes, (line) => log(`device: ${line}`)), notes };
 }

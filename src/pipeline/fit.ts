@@ -6,6 +6,7 @@ import type { RasterGrid } from '../core/grid.ts';
 import { makeTimeAxis, type TimeAxis } from '../core/time.ts';
 import { FIT_PRODUCT_KEYS, type FitContext, type FitKernel, type FitOptions, type FitProductKey, type FitProducts } from '../core/fit-types.ts';
 import { StreamingStatistics, type ProductStatistics } from './stats.ts';
+import { parseStackUnit, type StackUnit } from '../io/stack.ts';
 
 /** What the pipeline needs of a stack (io/stack.ts StackSource satisfies it). */
 export interface StackRows {
@@ -151,18 +152,10 @@ export async function runFitPipeline(run: FitRunOptions): Promise<FitRunResult> 
 /** Sentinel-1 C band wavelength, m (MintPy's value for S1). */
 export const SENTINEL1_WAVELENGTH_M = 0.05546576;
 
-export const KNOWN_UNITS = ['m', 'cm', 'mm', 'rad'] as const;
-export type StackUnit = (typeof KNOWN_UNITS)[number];
-
-/** Normalises unit spellings seen in MintPy files ("m", "meters", "radian", …); null if unknown. */
-export function normaliseUnit(text: string): StackUnit | null {
-  const u = text.trim().toLowerCase();
-  if (['m', 'meter', 'meters', 'metre', 'metres'].includes(u)) return 'm';
-  if (['cm', 'centimeter', 'centimeters'].includes(u)) return 'cm';
-  if (['mm', 'millimeter', 'millimeters'].includes(u)) return 'mm';
-  if (['rad', 'radian', 'radians'].includes(u)) return 'rad';
-  return null;
-}
+export type { StackUnit };
+export const KNOWN_UNITS: readonly StackUnit[] = ['m', 'cm', 'mm', 'rad'];
+/** Unit spellings seen in MintPy and GDAL files ("m", "meters", "radian", …) → StackUnit, or null. */
+export const normaliseUnit = parseStackUnit;
 
 /**
  * Factor from the stored unit to mm of LOS displacement, positive toward the satellite

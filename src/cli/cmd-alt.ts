@@ -1,0 +1,368 @@
+// `permasar alt --amplitude amplitude_vertical.tif --moisture N.tif|VALUE [--sites sites.csv]
+// --out DIR`: active-layer thickness from the seasonal vertical amplitude by Eq. 2 of the study
+// (issue 5). N from an October soil-moisture raster on any grid (bilinear onto the amplitude
+// grid) or a constant; n from in-situ ALT sites (Eq. 2 solved for n, anomalies dropped, thin-
+// plate spline) or a constant. Everything lands in a staging folder first and is renamed into
+// place only when complete.
+import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import proj4 from 'proj4';
+import { InputError } from '../core/errors.ts';
+import { describeGrid, type RasterGrid } from '../core/grid.ts';
+import { resampleToGrid } from '../core/resample.ts';
+import {
+  ALT_STATUS,
+  ALT_STATUS_NAMES,
+  checkDensities,
+  DEFAULT_FROZEN_WATER_CONTENT,
+  ICE_DENSITY_KG_M3,
+  WATER_DENSITY_KG_M3,
+  type AltKernel,
+  type AltKernelParams,
+  type Densities,
+} from '../core/alt.ts';
+import {
+  constantFrozenWater,
+  FallbackAltKernel,
+  fitFrozenWaterSurface,
+  MAD_TO_SIGMA,
+  MIN_SITES_FOR_OUTLIER_TEST,
+  MIN_ROBUST_SPREAD,
+  runAltPipeline,
+  sampleSites,
+  type AltSiteInput,
+  type AltSiteResult,
+  type FrozenWaterSurface,
+  type SiteGeometry,
+} from '../pipeline/alt.ts';
+import { crsTransform, proj4Definition } from '../pipeline/compare.ts';
+import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
+import { StreamingStatistics } from '../pipeline/stats.ts';
+import { CpuAltKernel } from '../cpu/alt.ts';
+import { readRaster, type RasterData } from '../io/raster-node.ts';
+import { readCsv, writeCsv, writeJson } from '../io/text-files-node.ts';
+import { csvColumnIndex, csvNumbers, type CsvTable } from '../io/csv.ts';
+import { beginOutput } from '../io/output-dir-node.ts';
+import { writeGeoTiffFile } from '../io/geotiff-write-node.ts';
+import { isGeographicEpsg } from '../io/geotiff-write.ts';
+import { renderRasterQuicklook } from '../plot/raster.ts';
+import { histogram } from '../plot/charts.ts';
+import { encodePng } from '../plot/png.ts';
+import { choiceOption, numberOption, requiredString } from './options.ts';
+import { formatSeconds } from './progress.ts';
+import type { Command } from './command.ts';
+
+const USAGE = `usage: permasar alt --amplitude FILE --moisture FILE|VALUE [--sites CSV | --n VALUE] --out DIR [options]
+
+Active-layer thickness H (m) by Eq. 2 of the study:
+  H = (ρi + n(ρw − ρi)) / ((N − n)(ρw − ρi)) · δ
+δ: seasonal vertical amplitude, peak to trough (amplitude_vertical.tif of permasar vertical);
+N: volumetric water content when thawed (October soil moisture); n: when frozen.
+
+options:
+  --amplitude FILE        vertical amplitude GeoTIFF (mm unless its unit or --amplitude-unit says otherwise)
+  --amplitude-unit U      mm|cm|m (default: the band's unit, else mm)
+  --moisture FILE|VALUE   N in m³/m³: a GeoTIFF on any grid (bilinear onto the amplitude grid), or a constant
+  --sites CSV             in-situ ALT: columns lon, lat, alt_m (metres), optional name
+  --n VALUE               constant n without --sites (default ${DEFAULT_FROZEN_WATER_CONTENT}, as earlier studies)
+  --site-radius M         a site uses the nearest valid pixel within M metres (default 300)
+  --outlier-k K           drop sites with |n − median| > K·1.4826·MAD (default 3; needs ≥ ${MIN_SITES_FOR_OUTLIER_TEST} sites)
+  --smoothing S           thin-plate spline smoothing (default 0: through every site; larger: smoother)
+  --min-thaw-gap G        the spline's n is clamped to [0, N − G] so H stays finite (default 0.01 m³/m³)
+  --rho-water KG_M3       water density (default ${WATER_DENSITY_KG_M3})
+  --rho-ice KG_M3         ice density (default ${ICE_DENSITY_KG_M3})
+  --device gpu|cpu|auto   where the per-pixel kernel runs (default auto: GPU if an adapter exists)
+  --out DIR               output folder (refused if it exists, unless --overwrite)
+  --overwrite             replace an existing output folder (only once the new one is complete)
+  --quiet                 no result lines on the terminal
+
+outputs: alt.tif (m), n.tif, moisture.tif (N on the amplitude grid), alt_status.tif (why H is
+what it is), sites.csv (each site: sampled δ, N, solved n, kept/skipped/dropped and why),
+alt.png, n.png, moisture.png, alt_histogram.png, summary.json.`;
+
+export const altCommand: Command = {
+  name: 'alt',
+  summary: 'active-layer thickness from vertical amplitude by Eq. 2, n from in-situ sites (thin-plate spline)',
+  usage: USAGE,
+  positionals: [0, 0],
+  options: {
+    amplitude: { type: 'string' },
+    'amplitude-unit': { type: 'string' },
+    moisture: { type: 'string' },
+    sites: { type: 'string' },
+    n: { type: 'string' },
+    'site-radius': { type: 'string' },
+    'outlier-k': { type: 'string' },
+    smoothing: { type: 'string' },
+    'min-thaw-gap': { type: 'string' },
+    'rho-water': { type: 'string' },
+    'rho-ice': { type: 'string' },
+    device: { type: 'string' },
+    out: { type: 'string' },
+    overwrite: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+  },
+  async run(values) {
+    await runAltCommand(values);
+  },
+};
+
+const UNIT_TO_METRES: Record<string, number> = { mm: 0.001, millimeter: 0.001, millimetre: 0.001, cm: 0.01, m: 1, meter: 1, metre: 1 };
+
+/**
+ * The vertical amplitude raster and its unit → metres factor. The option wins, then the band's
+ * unit; a unit we do not know is an error, never a guess. Shared with `permasar envelope`.
+ */
+export async function readAmplitude(values: Record<string, unknown>): Promise<{ raster: RasterData; file: string; unit: string; toMetres: number }> {
+  const file = path.resolve(requiredString(values, 'amplitude'));
+  const raster = await readRaster(file);
+  const given = values['amplitude-unit'] as string | undefined;
+  if (given !== undefined && !(given.toLowerCase() in UNIT_TO_METRES)) throw new InputError('--amplitude-unit', `unknown unit "${given}" (expected mm|cm|m)`);
+  const unit = (given ?? raster.unit ?? 'mm').trim().toLowerCase();
+  const toMetres = UNIT_TO_METRES[unit];
+  if (toMetres === undefined) throw new InputError(file, `band unit "${raster.unit}" is not a length; pass --amplitude-unit mm|cm|m`);
+  let finite = 0;
+  let negative = 0;
+  for (const v of raster.data) {
+    if (Number.isFinite(v)) { finite++; if (v < 0) negative++; }
+  }
+  if (finite === 0) throw new InputError(file, 'no valid amplitude (every pixel is no-data)');
+  // Peak to trough is ≥ 0: a raster that is mostly negative is a sign or product mix-up.
+  if (negative === finite) throw new InputError(file, `every amplitude is negative (${negative} pixels): expected the peak-to-trough seasonal amplitude, ≥ 0`);
+  return { raster, file, unit, toMetres };
+}
+
+/** A raster on any grid (same CRS, or one proj4 knows) resampled bilinearly onto `target`. */
+export async function readResampled(file: string, target: RasterGrid): Promise<{ data: Float32Array; sourceGrid: RasterGrid; raster: RasterData }> {
+  const raster = await readRaster(path.resolve(file));
+  const transform = crsTransform(target, raster.grid, file);
+  const data = resampleToGrid(raster.grid, raster.data, target, 'bilinear', transform ?? undefined);
+  let finite = 0;
+  for (const v of data) if (Number.isFinite(v)) finite++;
+  if (finite === 0) throw new InputError(file, `does not cover the amplitude grid (${describeGrid(raster.grid)} vs ${describeGrid(target)})`);
+  return { data, sourceGrid: raster.grid, raster };
+}
+
+function siteGeometry(grid: RasterGrid, file: string): SiteGeometry {
+  if (grid.epsg !== null && isGeographicEpsg(grid.epsg)) return { grid, geographic: true, lonLatToMap: (lon, lat) => [lon, lat] };
+  const def = proj4Definition(grid);
+  if (!def || grid.epsg === 3857) {
+    throw new InputError(file, `sites are lon/lat but the amplitude grid's CRS is ${grid.epsg ? `EPSG:${grid.epsg}` : 'unknown'}; permasar places sites on geographic or WGS 84 / UTM grids`);
+  }
+  const converter = proj4('EPSG:4326', def);
+  return { grid, geographic: false, lonLatToMap: (lon, lat) => converter.forward([lon, lat]) as [number, number] };
+}
+
+function readSites(table: CsvTable): AltSiteInput[] {
+  if (table.rows.length === 0) throw new InputError(table.file, 'no sites (a header and no rows)');
+  const lon = csvNumbers(table, 'lon');
+  const lat = csvNumbers(table, 'lat');
+  const alt = csvNumbers(table, 'alt_m');
+  const hasName = table.header.some((h) => h.toLowerCase() === 'name');
+  const nameIndex = hasName ? csvColumnIndex(table, 'name') : -1;
+  return table.rows.map((row, i) => {
+    if (!(Math.abs(lon[i]) <= 180 && Math.abs(lat[i]) <= 90)) {
+      throw new InputError(table.file, `line ${table.lineNumbers[i]}: (${lon[i]}, ${lat[i]}) is not a longitude, latitude in degrees`);
+    }
+    return { name: nameIndex >= 0 && row[nameIndex] ? row[nameIndex] : `line ${table.lineNumbers[i]}`, lonDeg: lon[i], latDeg: lat[i], altM: alt[i], line: table.lineNumbers[i] };
+  });
+}
+
+async function selectAltKernel(choice: 'gpu' | 'cpu' | 'auto', notes: string[], log: (line: string) => void): Promise<AltKernel> {
+  if (choice === 'cpu') return new CpuAltKernel();
+  let gpu: AltKernel | null = null;
+  try {
+    const { acquireGpu } = await import('../gpu/device.ts');
+    const { createGpuAltKernel } = await import('../gpu/alt-kernel.ts');
+    const ctx = await acquireGpu();
+    if (ctx) gpu = await createGpuAltKernel(ctx);
+    else notes.push('no WebGPU adapter found');
+  } catch (e) {
+    notes.push(`WebGPU unavailable: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!gpu) {
+    if (choice === 'gpu') throw new InputError('--device gpu', notes.join('; ') || 'no WebGPU adapter found');
+    notes.push('using the CPU path');
+    log(`device: ${notes.join('; ')}`);
+    return new CpuAltKernel();
+  }
+  return choice === 'gpu' ? gpu : new FallbackAltKernel(gpu, new CpuAltKernel(), notes, log);
+}
+
+export interface AltCommandResult {
+  sites: AltSiteResult[];
+  surface: FrozenWaterSurface;
+  statusCounts: Record<number, number>;
+  altPixels: number;
+}
+
+export async function runAltCommand(values: Record<string, unknown>): Promise<AltCommandResult> {
+  const started = Date.now();
+  const quiet = Boolean(values.quiet);
+  const say = (line: string) => { if (!quiet) console.log(line); };
+  const outDir = path.resolve(requiredString(values, 'out'));
+  const densities: Densities = {
+    waterKgM3: numberOption(values, 'rho-water', WATER_DENSITY_KG_M3),
+    iceKgM3: numberOption(values, 'rho-ice', ICE_DENSITY_KG_M3),
+  };
+  const densityProblem = checkDensities(densities);
+  if (densityProblem) throw new InputError('--rho-water/--rho-ice', densityProblem);
+  const radiusM = numberOption(values, 'site-radius', 300, (v) => (v >= 0 ? null : 'must be ≥ 0 metres'));
+  const outlierK = numberOption(values, 'outlier-k', 3, (v) => (v > 0 ? null : 'must be > 0'));
+  const smoothing = numberOption(values, 'smoothing', 0, (v) => (v >= 0 ? null : 'must be ≥ 0'));
+  const minThawGap = numberOption(values, 'min-thaw-gap', 0.01, (v) => (v > 0 && v < 1 ? null : 'must be in (0, 1) m³/m³'));
+  const device = choiceOption(values, 'device', ['gpu', 'cpu', 'auto'] as const, 'auto');
+  if (values.sites !== undefined && values.n !== undefined) throw new InputError('--n', 'give --sites (n solved at the sites) or --n (a constant), not both');
+  const constantN = numberOption(values, 'n', DEFAULT_FROZEN_WATER_CONTENT, (v) => (v >= 0 && v < 1 ? null : 'must be a volumetric water content in [0, 1)'));
+
+  // Inputs, all read and checked before any output exists.
+  const amplitude = await readAmplitude(values);
+  const grid = amplitude.raster.grid;
+  const moistureText = requiredString(values, 'moisture');
+  const moistureConstant = Number(moistureText);
+  let thawed: Float32Array;
+  let moistureSource: string;
+  if (moistureText.trim() !== '' && Number.isFinite(moistureConstant)) {
+    if (!(moistureConstant > 0 && moistureConstant <= 1)) throw new InputError('--moisture', `${moistureConstant} is not a volumetric water content in (0, 1] m³/m³`);
+    thawed = new Float32Array(grid.width * grid.height).fill(moistureConstant);
+    moistureSource = `constant ${moistureConstant} m³/m³`;
+  } else {
+    const m = await readResampled(moistureText, grid);
+    thawed = m.data;
+    moistureSource = `${path.resolve(moistureText)} (${describeGrid(m.sourceGrid)}, bilinear)`;
+    let above1 = 0;
+    for (const v of thawed) if (v > 1) above1++;
+    if (above1 > 0) throw new InputError(moistureText, `${above1} resampled values exceed 1: expected volumetric water content in m³/m³ (not %)`);
+  }
+
+  let sites: AltSiteResult[] = [];
+  let surface: FrozenWaterSurface;
+  if (values.sites !== undefined) {
+    const sitesFile = path.resolve(String(values.sites));
+    const table = await readCsv(sitesFile);
+    sites = sampleSites(readSites(table), siteGeometry(grid, amplitude.file), amplitude.raster.data, thawed, { searchRadiusM: radiusM, outlierK, densities, amplitudeToMetres: amplitude.toMetres });
+    for (const s of sites) if (s.outcome !== 'kept') say(`site ${s.name} (line ${s.line}) ${s.outcome}: ${s.reason}`);
+    const fitted = fitFrozenWaterSurface(sites, siteGeometry(grid, amplitude.file), smoothing);
+    if (!fitted) {
+      const counts = tally(sites.map((s) => s.outcome));
+      throw new InputError(sitesFile, `no site left to constrain n (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}; first: ${sites[0].name}: ${sites[0].reason})`);
+    }
+    surface = fitted;
+  } else {
+    surface = constantFrozenWater(constantN);
+  }
+
+  const params: AltKernelParams = { model: surface.model, densities, minThawGap, amplitudeToMetres: amplitude.toMetres };
+  const notes: string[] = [];
+  const kernel = await selectAltKernel(device, notes, say);
+  say(`permasar alt: ${grid.width}×${grid.height} pixels, amplitude in ${amplitude.unit}, N from ${moistureSource}; n: ${surface.description}; on ${kernel.description}`);
+  let run;
+  try {
+    run = await runAltPipeline({ grid, amplitude: amplitude.raster.data, thawedWaterContent: thawed, params, kernel });
+  } finally {
+    await kernel.dispose();
+  }
+  if (run.altPixels === 0) {
+    const counts = Object.entries(run.statusCounts).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${ALT_STATUS_NAMES[Number(k)]}`).join(', ');
+    throw new InputError(amplitude.file, `no pixel has a finite ALT (${counts})`);
+  }
+
+  const output = await beginOutput(outDir, { overwrite: Boolean(values.overwrite) });
+  try {
+    const dir = output.dir;
+    const meta = (product: string, unit: string) => ({ PRODUCT: product, UNITS: unit, SOFTWARE: 'permasar' });
+    await writeGeoTiffFile(path.join(dir, 'alt.tif'), grid, run.altM, { sampleType: 'float32', bandUnit: 'm', bandDescription: 'active-layer thickness H, Eq. 2', metadata: meta('alt', 'm') });
+    await writeGeoTiffFile(path.join(dir, 'n.tif'), grid, run.frozenWaterContent, { sampleType: 'float32', bandUnit: 'm3/m3', bandDescription: `volumetric water content when frozen, n (${surface.kind})`, metadata: meta('n', 'm3/m3') });
+    await writeGeoTiffFile(path.join(dir, 'moisture.tif'), grid, thawed, { sampleType: 'float32', bandUnit: 'm3/m3', bandDescription: 'volumetric water content when thawed, N (October soil moisture)', metadata: meta('moisture', 'm3/m3') });
+    await writeGeoTiffFile(path.join(dir, 'alt_status.tif'), grid, run.status, {
+      sampleType: 'uint8', bandDescription: 'why ALT is what it is', metadata: meta('alt_status', 'class'),
+      bandMetadata: Object.fromEntries(Object.entries(ALT_STATUS_NAMES).map(([k, v]) => [k, v])),
+    });
+    if (values.sites !== undefined) {
+      await writeCsv(path.join(dir, 'sites.csv'),
+        ['name', 'line', 'lon', 'lat', 'alt_m', 'pixel_row', 'pixel_col', 'distance_m', 'amplitude_mm', 'N', 'n', 'outcome', 'reason'],
+        sites.map((s) => [s.name, s.line, s.lonDeg, s.latDeg, s.altM, s.pixelRow, s.pixelCol, round(s.distanceM, 2), round(s.amplitudeMm, 4), round(s.thawedWaterContent, 6), round(s.frozenWaterContent, 6), s.outcome, s.reason]));
+    }
+    const extent = lonLatExtent(grid);
+    const base = { width: grid.width, height: grid.height, extent };
+    await writeFile(path.join(dir, 'alt.png'), encodePng(renderRasterQuicklook({ ...base, data: run.altM, title: 'Active-layer thickness (Eq. 2)', subtitle: `n: ${surface.kind}`, unitLabel: 'm', colormap: 'viridis' })));
+    await writeFile(path.join(dir, 'n.png'), encodePng(renderRasterQuicklook({ ...base, data: run.frozenWaterContent, title: 'Water content when frozen, n', subtitle: surface.kind === 'spline' ? `thin-plate spline through ${surface.spline!.sites} sites` : surface.description, unitLabel: 'm³/m³', colormap: 'viridis' })));
+    await writeFile(path.join(dir, 'moisture.png'), encodePng(renderRasterQuicklook({ ...base, data: thawed, title: 'Water content when thawed, N', subtitle: 'October soil moisture on the amplitude grid', unitLabel: 'm³/m³', colormap: 'viridis' })));
+    const altStats = new StreamingStatistics(Math.max(1, Math.floor(run.altM.length / 1_000_000)));
+    altStats.add(run.altM);
+    const stats = altStats.result();
+    await writeFile(path.join(dir, 'alt_histogram.png'), encodePng(histogram({
+      title: `Active-layer thickness, ${run.altPixels} pixels`, values: run.altM, xLabel: 'ALT (m)',
+      referenceLines: stats.percentiles.p50 !== null ? [{ value: stats.percentiles.p50, label: `median ${stats.percentiles.p50.toFixed(2)} m` }] : [],
+    })));
+    const nStats = new StreamingStatistics(Math.max(1, Math.floor(run.altM.length / 1_000_000)));
+    nStats.add(run.frozenWaterContent);
+    const elapsedSeconds = (Date.now() - started) / 1000;
+    const siteCounts = tally(sites.map((s) => s.outcome));
+    const summary = {
+      software: 'permasar',
+      command: 'alt',
+      created: new Date().toISOString(),
+      equation: 'H = (ρi + n(ρw − ρi)) / ((N − n)(ρw − ρi)) · δ (Eq. 2); at sites n = (H N Δ − ρi δ) / (Δ (H + δ)), Δ = ρw − ρi',
+      inputs: {
+        amplitude: amplitude.file,
+        amplitudeUnit: amplitude.unit,
+        grid: { width: grid.width, height: grid.height, geoTransform: grid.geoTransform, epsg: grid.epsg },
+        moisture: moistureSource,
+        sites: values.sites !== undefined ? path.resolve(String(values.sites)) : null,
+      },
+      options: { densities, siteRadiusM: radiusM, outlierK, smoothing, minThawGap, constantN: values.sites === undefined ? constantN : null, device },
+      device: { kind: kernel.kind, description: kernel.description, notes },
+      frozenWaterContent: {
+        kind: surface.kind,
+        description: surface.description,
+        spline: surface.spline,
+        anomalyRules: [
+          'n outside [0, N) (Eq. 2 has no physical solution) → dropped',
+          `robust outlier: |n − median| > k·max(1.4826·MAD, ${MIN_ROBUST_SPREAD}) with k = ${outlierK}, among the sites left (only with ≥ ${MIN_SITES_FOR_OUTLIER_TEST}) → dropped`,
+          'a kept site within 1 m of an earlier kept site → dropped (the interpolating spline needs distinct points)',
+        ],
+        madToSigma: MAD_TO_SIGMA,
+        statistics: nStats.result(),
+      },
+      sites: values.sites !== undefined ? { total: sites.length, kept: siteCounts.kept ?? 0, skipped: siteCounts.skipped ?? 0, dropped: siteCounts.dropped ?? 0 } : null,
+      pixels: {
+        total: grid.width * grid.height,
+        withAlt: run.altPixels,
+        byStatus: Object.fromEntries(Object.entries(run.statusCounts).map(([k, v]) => [ALT_STATUS_NAMES[Number(k)], v])),
+      },
+      products: {
+        'alt.tif': { unit: 'm', description: 'active-layer thickness H', ...stats },
+        'n.tif': { unit: 'm3/m3', description: 'n used per pixel (NaN where N is missing)' },
+        'moisture.tif': { unit: 'm3/m3', description: 'N resampled onto the amplitude grid' },
+        'alt_status.tif': { unit: 'class', legend: ALT_STATUS_NAMES },
+      },
+      elapsedSeconds,
+    };
+    await writeJson(path.join(dir, 'summary.json'), summary);
+    await output.commit();
+    const negative = run.statusCounts[ALT_STATUS.NEGATIVE_AMPLITUDE];
+    if (negative) say(`note: ${negative} pixels with negative amplitude have no ALT (peak to trough cannot be negative)`);
+    const high = run.statusCounts[ALT_STATUS.CLAMPED_HIGH];
+    if (high) say(`note: n clamped to N − ${minThawGap} at ${high} pixels (their ALT is large; read it as a bound)`);
+    const notAbove = run.statusCounts[ALT_STATUS.N_NOT_ABOVE_N];
+    if (notAbove) say(`note: N ≤ n + ${minThawGap} at ${notAbove} pixels: no ALT there`);
+    say(`${run.altPixels} of ${grid.width * grid.height} pixels with ALT (median ${stats.percentiles.p50?.toFixed(2)} m)` +
+      (values.sites !== undefined ? `; sites: ${siteCounts.kept ?? 0} kept, ${siteCounts.dropped ?? 0} dropped, ${siteCounts.skipped ?? 0} skipped` : '') +
+      `; ${formatSeconds(elapsedSeconds)} → ${outDir}`);
+    return { sites, surface, statusCounts: run.statusCounts, altPixels: run.altPixels };
+  } catch (e) {
+    await output.abort();
+    throw e;
+  }
+}
+
+function tally(items: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of items) out[k] = (out[k] ?? 0) + 1;
+  return out;
+}
+
+function round(v: number, digits: number): number {
+  return Number.isFinite(v) ? Number(v.toFixed(digits)) : NaN;
+}
