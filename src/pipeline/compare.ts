@@ -282,7 +282,7 @@ export function countReasons(reasons: Uint8Array, test: 'secular' | 'seasonal'):
   const get = (code: number) => tally.get(code) ?? 0;
   const vertical = get(1);
   const eastWest = get(2);
-  const because = test === 'secular'
+  const because: Record<string, number> = test === 'secular'
     ? { magnitudeDiffers: get(SecularReason.MAGNITUDE_DIFFERS), bothNearZero: get(SecularReason.BOTH_NEAR_ZERO) }
     : { otherTiming: get(SeasonalReason.OTHER_TIMING), amplitudeDiffers: get(SeasonalReason.AMPLITUDE_DIFFERS) };
   const undetermined = get(3) + get(4);
