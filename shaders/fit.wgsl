@@ -5,7 +5,8 @@
 //
 //   Pass 1 (the only pass that needs the model): over the pixel's valid epochs accumulate the
 //   Gram matrix of the eight columns u = [1, t_c, sin 2πt_c, cos 2πt_c, sin 4πt_c, cos 4πt_c,
-//   sin 6πt_c, cos 6πt_c] and uᵀy. Every normal equation of the fit is a sub-block of these
+//   sin 6πt_c, cos 6πt_c] and uᵀy (the t_c column measured from the pixel's first valid epoch,
+//   see Precision). Every normal equation of the fit is a sub-block of these
 //   sums:
 //     trend        d = a t_c + b                 columns {t_c, 1}
 //     harmonics    r = o + Σ s_k sin + c_k cos   columns {1, sin/cos k=1..3}, with the
@@ -20,9 +21,12 @@
 // Precision. The host passes t_c = t − t_mid (float64 → float32, DESIGN.md §1 "Time") and the
 // sines and cosines of every epoch, evaluated in float64 and rounded once, so no trig runs
 // here on arguments up to 6π·|t_c| (WGSL's sin() is only specified to 2⁻¹¹ absolute on
-// [−π, π]). y is taken relative to the pixel's first valid value before it is summed: this
-// removes a large constant (unreferenced stacks) from every sum without changing the rate, the
-// harmonics or the residual.
+// [−π, π]). Each pixel's sums are taken relative to its first valid epoch: y − y_first removes
+// a large constant (unreferenced stacks), and the trend column t_c − t_c,first keeps the
+// (t, 1) block well conditioned for a pixel whose valid epochs all lie far from the stack's
+// mid-date (on the stack-centred axis n Σt² − (Σt)² cancels to a few digits there). Neither
+// shift changes the rate, the harmonics, the annual term or the residual: the model's offset
+// absorbs both, and the offset is not a product.
 //
 // The daily-grid extrema count steps the three harmonics by rotation exactly as
 // countDailyExtrema (src/core/seasonality.ts) does: one complex multiply per harmonic per day,
@@ -176,22 +180,24 @@ fn fitPixels(@builtin(global_invocation_id) gid: vec3<u32>) {
   var firstValidDate = 0u;
   var lastValidDate = 0u;
   var yReferenceMm = 0.0;
+  var tFirstCentredYears = 0.0;
   for (var d = 0u; d < nDates; d++) {
     let raw = values[d * nPixels + pixel];
     if (isNoData(raw)) {
       continue;
     }
     let yMm = raw * scaleToMm;
+    let row0 = dateTable[2u * d];
+    let row1 = dateTable[2u * d + 1u];
     if (validCount == 0u) {
       yReferenceMm = yMm;
+      tFirstCentredYears = row0.x;
       firstValidDate = d;
     }
     lastValidDate = d;
     validCount += 1u;
     let y = yMm - yReferenceMm;
-    let row0 = dateTable[2u * d];
-    let row1 = dateTable[2u * d + 1u];
-    let ua = vec4<f32>(1.0, row0.x, row0.y, row0.z);
+    let ua = vec4<f32>(1.0, row0.x - tFirstCentredYears, row0.y, row0.z);
     let ub = vec4<f32>(row0.w, row1.x, row1.y, row1.z);
     gramAA += outerProduct(ua, ua);
     gramAB += outerProduct(ua, ub);
@@ -224,7 +230,7 @@ fn fitPixels(@builtin(global_invocation_id) gid: vec3<u32>) {
     return;
   }
   let trendRate = (n * sumTY - sumT * sumY) / det;
-  let trendOffset = (sumY - trendRate * sumT) / n; // relative to yReferenceMm
+  let trendOffset = (sumY - trendRate * sumT) / n; // at the first epoch, relative to yReferenceMm
 
   // 2. Three sinusoids on the detrended series. Parameter order as the CPU kernel:
   //    [1, s1, c1, s2, c2, s3, c3] = u indices [0, 2, 3, 4, 5, 6, 7].
@@ -327,7 +333,7 @@ fn fitPixels(@builtin(global_invocation_id) gid: vec3<u32>) {
       continue;
     }
     let row0 = dateTable[2u * d];
-    let r = (raw * scaleToMm - yReferenceMm) - modelRate * row0.x - modelOffset - modelSin * row0.y - modelCos * row0.z;
+    let r = (raw * scaleToMm - yReferenceMm) - modelRate * (row0.x - tFirstCentredYears) - modelOffset - modelSin * row0.y - modelCos * row0.z;
     rss += r * r;
   }
 
