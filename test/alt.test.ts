@@ -89,10 +89,17 @@ function field() {
 
 function plantedSites(f: ReturnType<typeof field>, count: number): AltSiteInput[] {
   const sites: AltSiteInput[] = [];
+  const used = new Set<number>();
   for (let k = 0; k < count; k++) {
-    const r = 2 + Math.floor(random() * (grid.height - 4));
-    const c = 2 + Math.floor(random() * (grid.width - 4));
-    const i = r * grid.width + c;
+    // Distinct pixels (two sites on one point would be dropped as duplicates), away from the
+    // corner patch and the pixels the anomaly test uses.
+    let r = 0, c = 0, i = 0;
+    do {
+      r = 2 + Math.floor(random() * (grid.height - 4));
+      c = 2 + Math.floor(random() * (grid.width - 4));
+      i = r * grid.width + c;
+    } while (used.has(i) || (r <= 11 && c <= 11) || (r === 30 && (c === 40 || c === 41)));
+    used.add(i);
     const alt = altFromAmplitude(f.amplitudeMm[i] / 1000, plantedN(lonOf(c), latOf(r)), f.thawed[i]);
     sites.push({ name: `s${k}`, lonDeg: lonOf(c), latDeg: latOf(r), altM: alt, line: k + 2 });
   }

@@ -1,0 +1,112 @@
+// `permasar alt` and `permasar envelope` end to end on the bundled ALT sample (data/sample-alt.ts)
+// with the true vertical amplitude, and the bad inputs of issue 5: each a one-line error (exit 1,
+// no output folder) or a reported skip, never a silent NaN map.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { main, registerCommand } from '../src/cli/main.ts';
+import { makeAltSample, plantedFrozenWaterContent } from '../data/sample-alt.ts';
+import { SAMPLE_ASC_GRID } from '../data/make-sample.ts';
+import { writeGeoTiffFile } from '../src/io/geotiff-write-node.ts';
+import { readRaster } from '../src/io/raster-node.ts';
+import { parseCsv } from '../src/io/csv.ts';
+
+registerCommand('alt', async () => (await import('../src/cli/cmd-alt.ts')).altCommand);
+registerCommand('envelope', async () => (await import('../src/cli/cmd-envelope.ts')).envelopeCommand);
+
+let dir = '';
+const grid = SAMPLE_ASC_GRID;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'permasar-alt-'));
+  await makeAltSample(path.join(dir, 'alt'));
+  // The true vertical amplitude of the sample (what a perfect fit + vertical would give).
+  const truth = JSON.parse(await readFile(new URL('../data/sample/asc/truth.json', import.meta.url), 'utf8'));
+  const vertical = new Float32Array(grid.width * grid.height);
+  for (let r = 0; r < grid.height; r++) for (let c = 0; c < grid.width; c++) {
+    const i = r * grid.width + c;
+    const los = truth.amplitudeMm[i];
+    vertical[i] = truth.seasonal[i] === 1 && truth.noData[i] === 0 && los !== null ? los / Math.cos(((31 + (15.8 * c) / (grid.width - 1)) * Math.PI) / 180) : NaN;
+  }
+  await writeGeoTiffFile(path.join(dir, 'amplitude_vertical.tif'), grid, vertical, { sampleType: 'float32', bandUnit: 'mm' });
+  await writeGeoTiffFile(path.join(dir, 'negative.tif'), grid, vertical.map((v) => -Math.abs(v)), { sampleType: 'float32', bandUnit: 'mm' });
+});
+
+afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+
+async function run(args: string[]): Promise<{ code: number; errors: string[] }> {
+  const errors: string[] = [];
+  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { errors.push(a.map(String).join(' ')); });
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    return { code: await main(args), errors };
+  } finally {
+    err.mockRestore();
+    log.mockRestore();
+  }
+}
+
+describe('permasar alt', () => {
+  it('recovers the planted n at the sites, reports the anomalous ones, writes every product', async () => {
+    const out = path.join(dir, 'out-alt');
+    const { code, errors } = await run(['alt', '--amplitude', path.join(dir, 'amplitude_vertical.tif'), '--moisture', path.join(dir, 'alt', 'october_moisture.tif'),
+      '--sites', path.join(dir, 'alt', 'alt_sites.csv'), '--out', out, '--device', 'cpu', '--quiet']);
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['alt.png', 'alt.tif', 'alt_histogram.png', 'alt_status.tif', 'moisture.png', 'moisture.tif', 'n.png', 'n.tif', 'sites.csv', 'summary.json']);
+    const sites = parseCsv(await readFile(path.join(out, 'sites.csv'), 'utf8'), 'sites.csv');
+    const col = (name: string) => sites.header.indexOf(name);
+    for (const row of sites.rows) {
+      const name = row[col('name')];
+      if (name === 'thin-probe') { expect(row[col('outcome')]).toBe('dropped'); expect(row[col('reason')]).toMatch(/n = .* < 0/); continue; }
+      if (name === 'off-grid') { expect(row[col('outcome')]).toBe('skipped'); expect(row[col('reason')]).toMatch(/outside/); continue; }
+      expect(row[col('outcome')]).toBe('kept');
+      expect(Number(row[col('n')])).toBeCloseTo(plantedFrozenWaterContent(Number(row[col('lon')]), Number(row[col('lat')])), 3);
+    }
+    // Where the sites are, ALT equals theirs: the spline goes through every kept n.
+    const alt = await readRaster(path.join(out, 'alt.tif'));
+    for (const row of sites.rows.filter((r) => r[col('outcome')] === 'kept')) {
+      const i = Number(row[col('pixel_row')]) * grid.width + Number(row[col('pixel_col')]);
+      expect(alt.data[i]).toBeCloseTo(Number(row[col('alt_m')]), 2);
+    }
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    expect(summary.sites).toEqual({ total: 18, kept: 16, skipped: 1, dropped: 1 });
+    expect(summary.frozenWaterContent.kind).toBe('spline');
+    expect(summary.pixels.withAlt).toBeGreaterThan(1000);
+  });
+
+  it('envelope recovers the planted 55 mm crossing from the sample reference map', async () => {
+    const out = path.join(dir, 'out-env');
+    const { code, errors } = await run(['envelope', '--amplitude', path.join(dir, 'amplitude_vertical.tif'), '--alt-ref', path.join(dir, 'alt', 'reference_alt.tif'), '--out', out, '--quiet']);
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    const env = JSON.parse(await readFile(path.join(out, 'envelope.json'), 'utf8'));
+    expect(Math.abs(env.amplitudeAtThresholdMm - 55)).toBeLessThan(4);
+    expect(existsSync(path.join(out, 'envelope.png'))).toBe(true);
+  });
+
+  const bad: [string, (d: string) => Promise<string[]>, RegExp][] = [
+    ['an empty CSV', async (d) => { await writeFile(path.join(d, 'empty.csv'), ''); return ['--sites', path.join(d, 'empty.csv')]; }, /empty\.csv: empty CSV/],
+    ['a CSV with a header only', async (d) => { await writeFile(path.join(d, 'header.csv'), 'lon,lat,alt_m\n'); return ['--sites', path.join(d, 'header.csv')]; }, /header\.csv: no sites/],
+    ['sites all outside the grid', async (d) => { await writeFile(path.join(d, 'far.csv'), 'lon,lat,alt_m\n100,30,2\n101,31,1.5\n'); return ['--sites', path.join(d, 'far.csv')]; }, /far\.csv: no site left to constrain n \(2 skipped; first: line 2: outside the amplitude grid/],
+    ['a constant n at or above N everywhere', async () => ['--n', '0.35', '--moisture', '0.3'], /no pixel has a finite ALT \(.*N ≤ n/],
+    ['negative amplitudes only', async (d) => ['--amplitude', path.join(d, 'negative.tif')], /negative\.tif: every amplitude is negative/],
+    ['moisture in percent', async () => ['--moisture', '30'], /--moisture: 30 is not a volumetric water content/],
+  ];
+  for (const [label, setup, message] of bad) {
+    it(`${label}: one-line error, no output`, async () => {
+      const out = path.join(dir, `out-${label.replace(/\W+/g, '-')}`);
+      const extra = await setup(dir);
+      const args = ['alt', '--amplitude', path.join(dir, 'amplitude_vertical.tif'), '--moisture', path.join(dir, 'alt', 'october_moisture.tif'), '--out', out, '--device', 'cpu', '--quiet'];
+      // Later options win in parseArgs, so the case's own --amplitude/--moisture replace the defaults.
+      const { code, errors } = await run([...args, ...extra]);
+      expect(code).toBe(1);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).not.toContain('\n');
+      expect(errors[0]).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    });
+  }
+});
