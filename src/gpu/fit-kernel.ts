@@ -259,6 +259,11 @@ export class GpuFitKernel implements FitKernel {
     }
     const out = allocateFitProducts(nPixels);
     if (nPixels === 0) return out;
+    if (nDates === 0) {
+      // No epochs: every pixel has too few (the CPU's rule); nothing to send to the device.
+      out.validEpochCount.fill(0);
+      return out;
+    }
     const dateTable = buildDateTable(context.tCentredYears);
     const chunkPixels = this.maxTilePixels(nDates);
     const chunks: Promise<void>[] = [];
@@ -342,7 +347,6 @@ export class GpuFitKernel implements FitKernel {
       const { device } = this.context;
       const { queue } = device;
       const { nPixels, nDates, values } = tile;
-      this.ensureCapacity(slot, chunkPixels, nDates);
 
       const workgroups = Math.ceil(chunkPixels / this.workgroupSize);
       const groupsX = Math.min(workgroups, this.context.limits.maxComputeWorkgroupsPerDimension);
@@ -372,6 +376,7 @@ export class GpuFitKernel implements FitKernel {
 
       device.pushErrorScope('out-of-memory');
       device.pushErrorScope('validation');
+      this.ensureCapacity(slot, chunkPixels, nDates);
       queue.writeBuffer(slot.params, 0, params);
       queue.writeBuffer(slot.dateTable!, 0, dateTable.buffer, dateTable.byteOffset, dateTable.byteLength);
       if (chunkPixels === nPixels) {
