@@ -9,6 +9,7 @@ import { writeMintpyTimeseries } from '../src/io/mintpy-h5-write-node.ts';
 import { decimalYearToYmd, makeTimeAxis } from '../src/core/time.ts';
 import { decodePng } from '../src/plot/png.ts';
 import type { RasterGrid } from '../src/core/grid.ts';
+import { locatePixel } from '../src/cli/cmd-coupling.ts';
 
 async function run(args: string[]): Promise<{ code: number; stderr: string[] }> {
   const stderr: string[] = [];
@@ -117,5 +118,21 @@ describe('permasar coupling', () => {
     const both = await run(['coupling', fitDir, '--stack', stackFile, '--row', '0', '--col', '0', '--lon', '92.9', '--temperature', temperatureCsv, '--out', join(dir, 'z')]);
     expect(both.code).toBe(1);
     expect(both.stderr[0]).toMatch(/either as --lon X --lat Y or as --row R --col C/);
+  });
+});
+
+describe('locatePixel', () => {
+  it('places WGS 84 lon/lat on a UTM grid (EPSG:32646, central meridian 93° E)', () => {
+    // On the central meridian x = 500,000 m exactly; at 35° N the northing is ≈ 3,874 km.
+    const utm: RasterGrid = { width: 3, height: 3, geoTransform: [499_950, 100, 0, 3_950_000, 0, -100_000], epsg: 32646 };
+    expect(locatePixel(utm, { lon: '93', lat: '35' }, 'stack')).toEqual({ row: 0, col: 0 });
+    expect(locatePixel(utm, { lon: '93.001', lat: '35' }, 'stack')).toEqual({ row: 0, col: 1 }); // ~91 m east: 500,091 m
+    expect(locatePixel(utm, { lon: '93.002', lat: '35' }, 'stack')).toEqual({ row: 0, col: 2 }); // ~182 m east
+    expect(() => locatePixel(utm, { lon: '93', lat: '36' }, 'stack')).toThrow(/outside the stack's grid/);
+  });
+
+  it('row/col bounds are checked', () => {
+    expect(locatePixel(grid, { row: '1', col: '2' }, 'stack')).toEqual({ row: 1, col: 2 });
+    expect(() => locatePixel(grid, { row: '2', col: '0' }, 'stack')).toThrow(/outside the stack's 2 rows × 3 columns/);
   });
 });

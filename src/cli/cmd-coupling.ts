@@ -22,7 +22,7 @@ import {
 } from '../core/coupling.ts';
 import { fitPixelDetailed } from '../cpu/fit.ts';
 import { openStack } from '../io/stack-node.ts';
-import { readFitFolder } from '../io/fit-folder-node.ts';
+import { readFitFolder, type FitProductName } from '../io/fit-folder-node.ts';
 import { readCsv } from '../io/text-files-node.ts';
 import { csvColumnIndex, parseCsvNumber, type CsvTable } from '../io/csv.ts';
 import { beginOutput } from '../io/output-dir-node.ts';
@@ -189,7 +189,7 @@ export const couplingCommand: Command = {
     const at = row * grid.width + col;
     const rateMmPerYear = rate.data[at];
     if (!Number.isFinite(rateMmPerYear)) throw new InputError(fitDir, `no fit at pixel (row ${row}, col ${col}): rate is NaN there (too few valid epochs or masked)`);
-    const productAt = async (name: string): Promise<number | null> => (fitFolder.products.includes(name as never) ? round((await fitFolder.readProduct(name)).data[at], 4) : null);
+    const productAt = async (name: FitProductName): Promise<number | null> => (fitFolder.products.includes(name) ? round((await fitFolder.readProduct(name)).data[at], 4) : null);
 
     // Temperature, and the epochs it covers.
     const temperature = temperatureFromCsv(await readCsv(temperaturePath), typeof values['temperature-column'] === 'string' ? values['temperature-column'] : null);
