@@ -1,49 +1,65 @@
 // Regenerates the bundled sample in data/sample/ (committed, so `npm start` needs no step
 // before it): a small ascending-track stack in MintPy's layout with its geometry and temporal
-// coherence, and the truth it was made from. Run with `npm run make-sample`.
-import { mkdir, writeFile } from 'node:fs/promises';
+// coherence, and the truth it was made from. The stack is one track's view of the known 3-D
+// motion field of data/motion-field.ts; data/sample-desc.ts writes the descending view of the
+// SAME field (data/sample/desc), so `permasar compare` on the two fits has a known answer.
+// Run with `npm run make-sample`.
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateStack, makeRandom } from './synthetic.ts';
-import { writeMintpyTimeseries, writeMintpyRasters } from '../src/io/mintpy-h5-write-node.ts';
+import { makeRandom } from './synthetic.ts';
+import { makeMotionField, writeTrackMintpy, type MotionField, type MotionFieldOptions } from './motion-field.ts';
+import { writeMintpyRasters } from '../src/io/mintpy-h5-write-node.ts';
 import type { RasterGrid } from '../src/core/grid.ts';
+import { makeDescendingSample } from './sample-desc.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sampleDir = path.join(here, 'sample');
 
-/** A patch of the Qinghai–Tibet corridor near Beiluhe (lon 92.9°, lat 34.8°), ~0.001° pixels. */
-export const SAMPLE_ASC_GRID: RasterGrid = { width: 64, height: 48, geoTransform: [92.90, 0.001, 0, 34.86, 0, -0.001], epsg: 4326 };
+/**
+ * The sample's field: a patch of the Qinghai–Tibet corridor near Beiluhe (92.9°E, 34.85°N),
+ * 0.001° ascending pixels, 0.0013° descending ones, 12-pixel cells, 2 mm noise, the study's
+ * span every 12 days.
+ */
+export const SAMPLE_FIELD_OPTIONS: MotionFieldOptions = { seed: 20251, cellDeg: 0.012, noiseMm: 2 };
+
+export function sampleMotionField(): MotionField {
+  return makeMotionField(SAMPLE_FIELD_OPTIONS);
+}
+
+/** The ascending sample's grid. */
+export const SAMPLE_ASC_GRID: RasterGrid = sampleMotionField().asc.grid;
 
 export async function makeSample(dir = sampleDir): Promise<void> {
   const asc = path.join(dir, 'asc');
-  await mkdir(asc, { recursive: true });
-  const grid = SAMPLE_ASC_GRID;
-  const stack = generateStack({ seed: 20251, width: grid.width, height: grid.height, noiseMm: 2 });
+  const field = sampleMotionField();
+  const track = field.asc;
+  const grid = track.grid;
   const nPixels = grid.width * grid.height;
-  // Stored in metres, as MintPy writes timeseries.h5.
-  const metres = stack.values.map((v) => v / 1000);
-  await writeMintpyTimeseries(path.join(asc, 'timeseries.h5'), { grid, dates: stack.axis.dates, values: metres, unit: 'm', refDate: stack.axis.dates[0], wavelengthM: 0.05546576, attributes: { ORBIT_DIRECTION: 'ASCENDING', PLATFORM: 'Sen' } });
-  // Incidence grows from near (31°) to far range (46.8°) across the swath, as Sentinel-1 IW.
-  const incidence = new Float32Array(nPixels);
-  const azimuth = new Float32Array(nPixels).fill(102.5); // MintPy: ground→satellite LOS azimuth from north, anti-clockwise (asc ≈ +102°)
-  for (let r = 0; r < grid.height; r++) for (let c = 0; c < grid.width; c++) incidence[r * grid.width + c] = 31 + (15.8 * c) / (grid.width - 1);
-  await writeMintpyRasters(path.join(asc, 'geometryGeo.h5'), grid, { incidenceAngle: incidence, azimuthAngle: azimuth }, 'geometry');
+  // timeseries.h5 (metres, as MintPy writes it) and geometryGeo.h5 (incidence 34°–42°).
+  await writeTrackMintpy(asc, field, track, { ...SAMPLE_FIELD_OPTIONS, dates: undefined });
   const random = makeRandom(7);
   const coherence = new Float32Array(nPixels).map(() => 0.5 + 0.5 * random());
   await writeMintpyRasters(path.join(asc, 'temporalCoherence.h5'), grid, { temporalCoherence: coherence }, 'temporalCoherence');
+  const p = track.products;
   const truth = {
-    seed: 20251,
-    note: 'truth of the synthetic ascending stack; amplitude is peak to trough (mm), NaN where not seasonal',
-    rateMmPerYear: Array.from(stack.truth.rateMmPerYear, (v) => +v.toFixed(4)),
-    amplitudeMm: Array.from(stack.truth.amplitudeMm, (v) => (Number.isFinite(v) ? +v.toFixed(4) : null)),
-    peakDayOfYear: Array.from(stack.truth.peakDayOfYear, (v) => (Number.isFinite(v) ? +v.toFixed(2) : null)),
-    seasonal: Array.from(stack.truth.seasonal),
-    noData: Array.from(stack.truth.noData),
+    seed: SAMPLE_FIELD_OPTIONS.seed,
+    note: 'truth of the ascending sample (LOS, + toward the satellite): one view of the motion field of data/motion-field.ts; amplitude is peak to trough (mm), null where not seasonal; directionSecular/directionSeasonal are the Table 1 classes of the noiseless field where known (interior pixels of the overlap with data/sample/desc), else null; with the sample\'s 2 mm noise about 1 % of fitted pixels land on another class',
+    rateMmPerYear: Array.from(p.rateMmPerYear, (v) => (Number.isFinite(v) ? +v.toFixed(4) : null)),
+    amplitudeMm: Array.from(p.seasonalAmplitudeMm, (v) => (Number.isFinite(v) ? +v.toFixed(4) : null)),
+    peakDayOfYear: Array.from(p.peakDayOfYear, (v) => (Number.isFinite(v) ? +v.toFixed(2) : null)),
+    seasonal: Array.from(p.seasonalFlag, (v) => (v === 1 ? 1 : 0)),
+    noData: Array.from(track.noData),
+    directionSecular: Array.from(field.truth.secularClass, (v, i) => (field.truth.interior[i] ? v : null)),
+    directionSeasonal: Array.from(field.truth.seasonalClass, (v, i) => (field.truth.interior[i] ? v : null)),
+    upRateMmPerYear: Array.from(field.truth.upRateMmPerYear, (v) => +v.toFixed(4)),
+    eastRateMmPerYear: Array.from(field.truth.eastRateMmPerYear, (v) => +v.toFixed(4)),
   };
   await writeFile(path.join(asc, 'truth.json'), JSON.stringify(truth) + '\n');
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   await makeSample();
+  await makeDescendingSample(path.join(sampleDir, 'desc'));
   console.log(`sample written to ${sampleDir}`);
 }

@@ -373,3 +373,27 @@ export async function writeTrackFitFolder(dir: string, track: TrackField, option
   }
   await writeFile(join(dir, 'summary.json'), JSON.stringify({ software: 'permasar', command: 'fit', note: `exact products of the motion field, ${track.direction.toLowerCase()} track` }, null, 2) + '\n');
 }
+
+/**
+ * Writes one track as MintPy would: timeseries.h5 (metres, + toward the satellite) and
+ * geometryGeo.h5 (incidenceAngle, azimuthAngle), for `permasar fit` end to end. Node-only.
+ */
+export async function writeTrackMintpy(dir: string, field: MotionField, track: TrackField, options: MotionFieldOptions = {}): Promise<TrackStack> {
+  const { mkdir } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { writeMintpyTimeseries, writeMintpyRasters } = await import('../src/io/mintpy-h5-write-node.ts');
+  await mkdir(dir, { recursive: true });
+  const stack = makeTrackStack(field, track, options);
+  const metres = stack.valuesMm.map((v) => v / 1000);
+  await writeMintpyTimeseries(join(dir, 'timeseries.h5'), {
+    grid: track.grid,
+    dates: stack.axis.dates,
+    values: metres,
+    unit: 'm',
+    refDate: stack.axis.dates[0],
+    wavelengthM: 0.05546576,
+    attributes: { ORBIT_DIRECTION: track.direction, PLATFORM: 'Sen' },
+  });
+  await writeMintpyRasters(join(dir, 'geometryGeo.h5'), track.grid, { incidenceAngle: track.geometry.incidenceDeg, azimuthAngle: track.geometry.azimuthDeg }, 'geometry');
+  return stack;
+}
