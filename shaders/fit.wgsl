@@ -87,6 +87,9 @@ const PRODUCT_VALID_COUNT: u32 = 8u;
 
 const TWO_PI: f32 = 6.283185307179586;
 const DAYS_PER_YEAR: f32 = 365.25;
+// Flat-curve test of the seasonality step (core/seasonality.ts), substituted by the host.
+const FLAT_HARMONIC_RELATIVE: f32 = FLAT_HARMONIC_RELATIVE_VALUE;
+const FLAT_HARMONIC_FLOOR_MM: f32 = FLAT_HARMONIC_FLOOR_MM_VALUE;
 // Row stride of the in-register matrices (the largest model has 7 parameters).
 const STRIDE: u32 = 7u;
 
@@ -181,6 +184,8 @@ fn fitPixels(@builtin(global_invocation_id) gid: vec3<u32>) {
   var lastValidDate = 0u;
   var yReferenceMm = 0.0;
   var tFirstCentredYears = 0.0;
+  var yMinMm = 0.0; // relative to yReferenceMm, so the first epoch's 0 belongs to the range
+  var yMaxMm = 0.0;
   for (var d = 0u; d < nDates; d++) {
     let raw = values[d * nPixels + pixel];
     if (isNoData(raw)) {
@@ -197,6 +202,8 @@ fn fitPixels(@builtin(global_invocation_id) gid: vec3<u32>) {
     lastValidDate = d;
     validCount += 1u;
     let y = yMm - yReferenceMm;
+    yMinMm = min(yMinMm, y);
+    yMaxMm = max(yMaxMm, y);
     let ua = vec4<f32>(1.0, row0.x - tFirstCentredYears, row0.y, row0.z);
     let ub = vec4<f32>(row0.w, row1.x, row1.y, row1.z);
     gramAA += outerProduct(ua, ua);
@@ -269,7 +276,11 @@ fn fitPixels(@builtin(global_invocation_id) gid: vec3<u32>) {
     let stepCos = vec3<f32>(params.dayStepCos1, params.dayStepCos2, params.dayStepCos3);
     let stepSin = vec3<f32>(params.dayStepSin1, params.dayStepSin2, params.dayStepSin3);
     // dailyGridPointCount: floor(span × 365.25) + 1 days (spanDays is exact, see above).
-    let nDays = u32(floor(spanDays)) + 1u;
+    // A series that is exactly a line leaves a residual at rounding level whose harmonic fit
+    // is noise: such a curve is flat (no extrema), as in the CPU kernel (FLAT_HARMONIC_*).
+    let harmonicNormMm = sqrt(dot(sinCoefficient, sinCoefficient) + dot(cosCoefficient, cosCoefficient));
+    let flat = harmonicNormMm <= max(FLAT_HARMONIC_RELATIVE * (yMaxMm - yMinMm), FLAT_HARMONIC_FLOOR_MM);
+    let nDays = select(u32(floor(spanDays)) + 1u, 1u, flat);
     var previous = dot(sinCoefficient, sinTheta) + dot(cosCoefficient, cosTheta);
     var previousSign = 0;
     var count = 0u;

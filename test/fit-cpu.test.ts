@@ -111,4 +111,15 @@ describe('seasonality pieces', () => {
     expect(empty.eq1).toBeNull();
     expect(empty.trend).toBeNull();
   });
+
+  it('calls a series that is exactly a line flat: no extrema, not seasonal', () => {
+    const axis = makeTimeAxis(generateStack({ seed: 1, width: 1, height: 1 }).axis.dates);
+    const ctx: FitContext = { tCentredYears: axis.tCentredYears, tMidYears: axis.tMidYears, scaleToMm: 1, options: DEFAULT_FIT_OPTIONS };
+    const rate = 20 * Math.random() - 10;
+    for (const series of [axis.tCentredYears.map(() => 3.7), axis.tCentredYears.map((t) => rate * t + 1)]) {
+      const fit = fitPixelDetailed(series, ctx);
+      expect(fit.extremaCount).toBe(0);
+      expect(fit.seasonal).toBe(false);
+    }
+  });
 });

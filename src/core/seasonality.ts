@@ -11,6 +11,21 @@ import { DAYS_PER_DECIMAL_YEAR } from './time.ts';
 export const HARMONIC_COUNT = 3;
 const TWO_PI = 2 * Math.PI;
 
+/**
+ * A series that is exactly a line (or constant) leaves a detrended residual at rounding level,
+ * whose three-sinusoid fit is numerical noise with noise "extrema". Such a curve is called flat
+ * (no extrema): when √Σ(s_k² + c_k²) ≤ max(FLAT_HARMONIC_RELATIVE × range of the series,
+ * FLAT_HARMONIC_FLOOR_MM). Real data (noise ≥ 0.01 mm) sit orders of magnitude above this.
+ */
+export const FLAT_HARMONIC_RELATIVE = 1e-5;
+export const FLAT_HARMONIC_FLOOR_MM = 1e-6;
+
+export function isFlatHarmonicCurve(sinCoefficients: ArrayLike<number>, cosCoefficients: ArrayLike<number>, seriesRangeMm: number): boolean {
+  let sumSquares = 0;
+  for (let k = 0; k < HARMONIC_COUNT; k++) sumSquares += sinCoefficients[k] ** 2 + cosCoefficients[k] ** 2;
+  return Math.sqrt(sumSquares) <= Math.max(FLAT_HARMONIC_RELATIVE * seriesRangeMm, FLAT_HARMONIC_FLOOR_MM);
+}
+
 /** expected = round(2 × span in years), or the user's override. */
 export function expectedExtremaCount(spanYears: number, override: number | null): number {
   return override ?? Math.round(2 * spanYears);

@@ -18,6 +18,7 @@ import {
   expectedExtremaCount,
   isSeasonal,
   HARMONIC_COUNT,
+  isFlatHarmonicCurve,
 } from '../core/seasonality.ts';
 import { yearFractionToDayOfYear } from '../core/time.ts';
 import {
@@ -56,20 +57,39 @@ export interface PixelFit {
   } | null;
 }
 
-/** Workspace reused across pixels so the inner loop allocates nothing. */
+/**
+ * Workspace reused across the pixels of a tile so the inner loop allocates nothing. The sines
+ * and cosines of the three harmonics depend only on the date, so they are tabulated once per
+ * tile (harmonicTable[d·6 + 2k] = sin 2π(k+1)t_c, [+1] = cos) and gathered with each pixel's
+ * valid epochs.
+ */
 class Workspace {
   readonly t: Float64Array;
   readonly y: Float64Array;
+  /** Per valid epoch of the current pixel: sin/cos of the three harmonics. */
+  readonly harmonics: Float64Array;
+  readonly harmonicTable: Float64Array;
   readonly normal7 = new Float64Array(49);
   readonly rhs7 = new Float64Array(7);
   readonly normal4 = new Float64Array(16);
   readonly rhs4 = new Float64Array(4);
+  readonly inverseColumn = new Float64Array(4);
   readonly column = new Float64Array(7);
   readonly sinK = new Float64Array(HARMONIC_COUNT);
   readonly cosK = new Float64Array(HARMONIC_COUNT);
-  constructor(nDates: number) {
+  constructor(tCentredYears: Float64Array) {
+    const nDates = tCentredYears.length;
     this.t = new Float64Array(nDates);
     this.y = new Float64Array(nDates);
+    this.harmonics = new Float64Array(nDates * 2 * HARMONIC_COUNT);
+    this.harmonicTable = new Float64Array(nDates * 2 * HARMONIC_COUNT);
+    for (let d = 0; d < nDates; d++) {
+      for (let k = 0; k < HARMONIC_COUNT; k++) {
+        const phase = TWO_PI * (k + 1) * tCentredYears[d];
+        this.harmonicTable[d * 6 + 2 * k] = Math.sin(phase);
+        this.harmonicTable[d * 6 + 2 * k + 1] = Math.cos(phase);
+      }
+    }
   }
 }
 
@@ -95,6 +115,7 @@ function fitOnePixel(
     if (v === v) {
       ws.t[n] = tCentredYears[d];
       ws.y[n] = v * scaleToMm;
+      for (let j = 0; j < 6; j++) ws.harmonics[n * 6 + j] = ws.harmonicTable[d * 6 + j];
       n++;
     }
   }
@@ -115,6 +136,7 @@ function fitOnePixel(
   if (n < options.minValidEpochs) return noData();
   const t = ws.t;
   const y = ws.y;
+  const hx = ws.harmonics;
 
   // 1. Trend: closed-form 2 × 2 normal equations.
   let st = 0, sy = 0, stt = 0, sty = 0;
@@ -143,11 +165,7 @@ function fitOnePixel(
   for (let i = 0; i < n; i++) {
     const r = y[i] - trendRate * t[i] - trendOffset;
     col[0] = 1;
-    for (let k = 0; k < HARMONIC_COUNT; k++) {
-      const phase = TWO_PI * (k + 1) * t[i];
-      col[1 + 2 * k] = Math.sin(phase);
-      col[2 + 2 * k] = Math.cos(phase);
-    }
+    for (let j = 0; j < 6; j++) col[1 + j] = hx[i * 6 + j];
     for (let a = 0; a < 7; a++) {
       h[a] += col[a] * r;
       for (let b = 0; b <= a; b++) g[a * 7 + b] += col[a] * col[b];
@@ -166,7 +184,9 @@ function fitOnePixel(
   if (choleskyInPlace(g, 7)) {
     choleskySolveInPlace(g, 7, h);
     for (let k = 0; k < HARMONIC_COUNT; k++) { ws.sinK[k] = h[1 + 2 * k]; ws.cosK[k] = h[2 + 2 * k]; }
-    extrema = countDailyExtrema(ws.sinK, ws.cosK, tFirst, dailyGridPointCount(spanYears));
+    let yMin = Infinity, yMax = -Infinity;
+    for (let i = 0; i < n; i++) { if (y[i] < yMin) yMin = y[i]; if (y[i] > yMax) yMax = y[i]; }
+    extrema = isFlatHarmonicCurve(ws.sinK, ws.cosK, yMax - yMin) ? 0 : countDailyExtrema(ws.sinK, ws.cosK, tFirst, dailyGridPointCount(spanYears));
     seasonal = isSeasonal(extrema, expected, options.extremaTolerance);
     if (detail) harmonics = { offsetMm: h[0], sin: Array.from(ws.sinK), cos: Array.from(ws.cosK) };
   }
@@ -180,8 +200,7 @@ function fitOnePixel(
     m.fill(0);
     q.fill(0);
     for (let i = 0; i < n; i++) {
-      const phase = TWO_PI * t[i];
-      col[0] = t[i]; col[1] = 1; col[2] = Math.sin(phase); col[3] = Math.cos(phase);
+      col[0] = t[i]; col[1] = 1; col[2] = hx[i * 6]; col[3] = hx[i * 6 + 1];
       for (let a = 0; a < 4; a++) {
         q[a] += col[a] * y[i];
         for (let b = 0; b <= a; b++) m[a * 4 + b] += col[a] * col[b];
@@ -193,13 +212,12 @@ function fitOnePixel(
       const [rate, offset, sinMm, cosMm] = q;
       let rss = 0;
       for (let i = 0; i < n; i++) {
-        const phase = TWO_PI * t[i];
-        const r = y[i] - rate * t[i] - offset - sinMm * Math.sin(phase) - cosMm * Math.cos(phase);
+        const r = y[i] - rate * t[i] - offset - sinMm * hx[i * 6] - cosMm * hx[i * 6 + 1];
         rss += r * r;
       }
       const sigma2 = rss / (n - 4);
       // Needed elements of (GᵀG)⁻¹: (a,a), and the (c,s) block.
-      const inv = new Float64Array(4);
+      const inv = ws.inverseColumn;
       choleskyInverseColumn(m, 4, 0, inv);
       const covRate = sigma2 * inv[0];
       choleskyInverseColumn(m, 4, 2, inv);
@@ -265,7 +283,7 @@ export function fitTileCpu(tile: SeriesTile, context: FitContext, out?: FitProdu
 
 /** Fits pixels [pixelStart, pixelEnd) of a tile into `out` (worker threads split tiles this way). */
 export function fitTileRangeCpu(tile: SeriesTile, context: FitContext, out: FitProducts, pixelStart: number, pixelEnd: number): void {
-  const ws = new Workspace(tile.nDates);
+  const ws = new Workspace(context.tCentredYears);
   for (let p = pixelStart; p < pixelEnd; p++) fitOnePixel(tile, p, context, ws, out, false);
 }
 
@@ -273,7 +291,7 @@ export function fitTileRangeCpu(tile: SeriesTile, context: FitContext, out: FitP
 export function fitPixelDetailed(series: ArrayLike<number>, context: FitContext): PixelFit {
   const tile: SeriesTile = { nPixels: 1, nDates: series.length, values: Float32Array.from(series) };
   const out = allocateFitProducts(1);
-  return fitOnePixel(tile, 0, context, new Workspace(series.length), out, true)!;
+  return fitOnePixel(tile, 0, context, new Workspace(context.tCentredYears), out, true)!;
 }
 
 /** The reference kernel on the calling thread. */

@@ -15,6 +15,7 @@
 //   loss or uncaptured errors (GpuContext.failure) reject the chunk in flight and every later
 //   call: a broken device never yields a tile of zeros.
 
+import { FLAT_HARMONIC_RELATIVE, FLAT_HARMONIC_FLOOR_MM } from '../core/seasonality.ts';
 import {
   allocateFitProducts,
   FIT_PRODUCT_KEYS,
@@ -146,7 +147,10 @@ async function fitPipeline(device: GPUDevice, workgroupSize: number): Promise<Fi
       const template = await loadShaderSource('fit');
       checkParamsLayout(template);
       // The one spot where constants are substituted into the WGSL.
-      const code = template.replaceAll('WORKGROUP_SIZE', String(workgroupSize));
+      const code = template
+        .replaceAll('WORKGROUP_SIZE', String(workgroupSize))
+        .replaceAll('FLAT_HARMONIC_RELATIVE_VALUE', FLAT_HARMONIC_RELATIVE.toExponential())
+        .replaceAll('FLAT_HARMONIC_FLOOR_MM_VALUE', FLAT_HARMONIC_FLOOR_MM.toExponential());
       device.pushErrorScope('validation');
       const module = device.createShaderModule({ label: 'permasar fit', code });
       const layout = device.createBindGroupLayout({
