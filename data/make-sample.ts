@@ -12,6 +12,9 @@ import { makeMotionField, writeTrackMintpy, type MotionField, type MotionFieldOp
 import { writeMintpyRasters } from '../src/io/mintpy-h5-write-node.ts';
 import type { RasterGrid } from '../src/core/grid.ts';
 import { makeDescendingSample } from './sample-desc.ts';
+import { regularDates } from './synthetic.ts';
+import { ymdToDecimalYear } from '../src/core/time.ts';
+import { mkdir } from 'node:fs/promises';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sampleDir = path.join(here, 'sample');
@@ -58,8 +61,18 @@ export async function makeSample(dir = sampleDir): Promise<void> {
   await writeFile(path.join(asc, 'truth.json'), JSON.stringify(truth) + '\n');
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await makeSample();
-  await makeDescendingSample(path.join(sampleDir, 'desc'));
-  console.log(`sample written to ${sampleDir}`);
+/**
+ * A monthly ground temperature series at the sample (GLDAS-like, K, 0–10 cm): annual cycle
+ * 268 ± 11 K with its minimum in mid-January, so thaw windows run roughly May–October and
+ * the displacement peak (upheave) lags the temperature minimum by months, as in the study.
+ */
+export async function makeTemperatureSample(dir = path.join(sampleDir, 'temperature')): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const lines = ['date,value'];
+  for (const date of regularDates('20141115', '20221015', 30.4375)) {
+    const t = ymdToDecimalYear(date);
+    const kelvin = 268 - 11 * Math.cos(2 * Math.PI * (t - Math.floor(t) - 0.04));
+    lines.push(`${date},${kelvin.toFixed(2)}`);
+  }
+  await writeFile(path.join(dir, 'gldas_point.csv'), lines.join('\n') + '\n');
 }

@@ -14,11 +14,11 @@
 //                         line PLANTED_ENVELOPE (1 m at 55 mm, as the study reports), plus
 //                         positive exponential scatter;
 //   truth.json            the planted n surface and envelope.
-// Run with `node bin/run-ts.mjs data/sample-alt.ts` after make-sample.
+// Made by `npm run make-sample` (data/make-all-samples.ts), after the ascending sample.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SAMPLE_ASC_GRID } from './make-sample.ts';
+import { SAMPLE_ASC_GRID, sampleMotionField } from './make-sample.ts';
 import { makeRandom } from './synthetic.ts';
 import { altFromAmplitude } from '../src/core/alt.ts';
 import type { RasterGrid } from '../src/core/grid.ts';
@@ -56,12 +56,12 @@ export async function makeAltSample(dir = path.join(here, 'sample', 'alt'), ascT
   const grid = SAMPLE_ASC_GRID;
   const lonOf = (c: number) => grid.geoTransform[0] + grid.geoTransform[1] * (c + 0.5);
   const latOf = (r: number) => grid.geoTransform[3] + grid.geoTransform[5] * (r + 0.5);
-  // make-sample.ts: incidence grows from 31° (near range) to 46.8° (far) across the swath.
-  const incidenceDeg = (c: number) => 31 + (15.8 * c) / (grid.width - 1);
+  // The ascending sample's own incidence (geometryGeo.h5), as `permasar vertical` will use.
+  const incidence = sampleMotionField().asc.geometry.incidenceDeg;
   const verticalMm = (r: number, c: number): number => {
     const i = r * grid.width + c;
     const los = truth.amplitudeMm[i];
-    return truth.seasonal[i] === 1 && truth.noData[i] === 0 && los !== null ? los / Math.cos((incidenceDeg(c) * Math.PI) / 180) : NaN;
+    return truth.seasonal[i] === 1 && truth.noData[i] === 0 && los !== null ? los / Math.cos((incidence[i] * Math.PI) / 180) : NaN;
   };
 
   const m = SAMPLE_MOISTURE_GRID;
@@ -85,7 +85,7 @@ export async function makeAltSample(dir = path.join(here, 'sample', 'alt'), ascT
     for (let r = Math.max(0, r0 - 5); r <= Math.min(grid.height - 1, r0 + 5); r++) for (let c = Math.max(0, c0 - 5); c <= Math.min(grid.width - 1, c0 + 5); c++) {
       const v = verticalMm(r, c);
       const d = (r - r0) ** 2 + (c - c0) ** 2;
-      if (v >= 20 && d < bestD) { bestD = d; best = [r, c]; }
+      if (v >= 5 && d < bestD) { bestD = d; best = [r, c]; }
     }
     if (!best) continue;
     const [r, c] = best;
