@@ -9,20 +9,11 @@
 // (thaw slumps), 30 % 12-vertex polygons ~100–400 m across (thaw lakes), scattered within ±6 km
 // of the corridor so most fall inside some buffer and every one is near a line.
 import { countHazards, type HazardFeature, type HazardLine } from '../src/core/hazards.ts';
+import { makeRandom as rng } from '../data/synthetic.ts';
 
 const featureCount = Number(process.argv[2] ?? 100_000);
 const edgeCount = Number(process.argv[3] ?? 10_000);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = rng(2025);
 const start = { lon: 94.9, lat: 36.4 };
 const end = { lon: 91.1, lat: 29.65 };

@@ -9,6 +9,7 @@ import {
   yearlyMinimumToPeakLags,
   type TemperatureSeries,
 } from '../src/core/coupling.ts';
+import { makeRandom as rng } from '../data/synthetic.ts';
 
 const DAY = 1 / 365.25;
 
@@ -19,18 +20,6 @@ function gldasLike(fromYear: number, toYear: number, stepYears = 1 / 12): Temper
   const tYears = Float64Array.from(t);
   const troughFraction = 31 / 365.25;
   return { tYears, kelvin: tYears.map((x) => 270 - 10 * Math.cos(2 * Math.PI * (x - troughFraction))) };
-}
-
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('planted lag', () => {

@@ -9,6 +9,7 @@ import {
   lonLatToEcef,
   pointToEdgeDistanceM,
 } from '../src/core/geodesy.ts';
+import { makeRandom as rng } from '../data/synthetic.ts';
 
 interface GeographicLibGeodesic {
   Inverse(lat1: number, lon1: number, lat2: number, lon2: number): { s12: number };
@@ -48,18 +49,6 @@ function ecefOf(lon: number, lat: number): Float64Array {
   const out = new Float64Array(3);
   lonLatToEcef(lon, lat, out);
   return out;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('geodesy vs GeographicLib', () => {

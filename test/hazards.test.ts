@@ -9,6 +9,7 @@ import { parseFeaturesGeoJson, parseLinesGeoJson } from '../src/io/geojson.ts';
 import { featureCollectionText, makeHazardsFixture } from '../data/fixtures/hazards/make-fixture.ts';
 import { isInputError } from '../src/core/errors.ts';
 import geodesicPackage from 'geographiclib-geodesic';
+import { makeRandom as rng } from '../data/synthetic.ts';
 
 const WGS84 = (geodesicPackage as unknown as { Geodesic: { WGS84: { Inverse(lat1: number, lon1: number, lat2: number, lon2: number): { s12: number } } } }).Geodesic.WGS84;
 
@@ -114,18 +115,6 @@ describe('polygons', () => {
 });
 
 describe('spatial index', () => {
-  /** mulberry32 */
-  const rng = (seed: number): (() => number) => {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  };
-
   it('gives the same per-class nearest distances as brute force over every edge', () => {
     const random = rng(3);
     const lines: HazardLine[] = [];
