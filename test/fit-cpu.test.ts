@@ -122,4 +122,41 @@ describe('seasonality pieces', () => {
       expect(fit.seasonal).toBe(false);
     }
   });
+
+  it("agrees with MintPy's timeseries2velocity --periodic 1.0 model, solved MintPy's way", () => {
+    // MintPy builds the design on t − t_ref (REF_DATE, here the first date, not centred) with
+    // columns [t − t_ref, 1, sin 2π(t − t_ref), cos 2π(t − t_ref)], solves it by least squares
+    // and reports annualAmplitude = √(s² + c²) and annualPhase φ with the peak at
+    // t_ref + ((π/2 − φ)/2π mod 1). Solved here independently (float64 normal equations on
+    // MintPy's axis), it must give our rate, half our peak-to-trough amplitude, and our timing.
+    const stack = generateStack({ seed: (seed + 11) >>> 0, width: 1, height: 1, nanPixelFraction: 0, gapFraction: 0, fewEpochFraction: 0, seasonalFraction: 1 });
+    const { axis } = stack;
+    const ctx: FitContext = { tCentredYears: axis.tCentredYears, tMidYears: axis.tMidYears, scaleToMm: 1, options: DEFAULT_FIT_OPTIONS };
+    const ours = fitPixelDetailed(stack.values, ctx);
+    expect(ours.eq1).not.toBeNull();
+    const tRef = axis.tYears[0];
+    const g = Array.from({ length: 4 }, () => new Float64Array(4));
+    const h = new Float64Array(4);
+    axis.tYears.forEach((t, i) => {
+      const dt = t - tRef;
+      const row = [dt, 1, Math.sin(2 * Math.PI * dt), Math.cos(2 * Math.PI * dt)];
+      for (let a = 0; a < 4; a++) { h[a] += row[a] * stack.values[i]; for (let b = 0; b < 4; b++) g[a][b] += row[a] * row[b]; }
+    });
+    // Gauss–Jordan on the 4 × 4 system.
+    const m = g.map((r, i) => [...r, h[i]]);
+    for (let c = 0; c < 4; c++) {
+      const pivot = m[c][c];
+      for (let k = c; k < 5; k++) m[c][k] /= pivot;
+      for (let r = 0; r < 4; r++) if (r !== c) { const f = m[r][c]; for (let k = c; k < 5; k++) m[r][k] -= f * m[c][k]; }
+    }
+    const [rate, , s, c] = m.map((r) => r[4]);
+    const amplitude = Math.hypot(s, c);
+    // MintPy: Amp·sin(2π(t − t_ref) + φ) = s sin + c cos ⇒ φ = atan2(c, s).
+    const phase = Math.atan2(c, s);
+    const peakFraction = tRef + ((((Math.PI / 2 - phase) / (2 * Math.PI)) % 1) + 1) % 1;
+    const peakDoy = 1 + (peakFraction - Math.floor(peakFraction)) * 365.25;
+    expect(ours.eq1!.rateMmPerYear).toBeCloseTo(rate, 6);
+    expect(ours.eq1!.amplitudeMm).toBeCloseTo(2 * amplitude, 6);
+    expect(circularDayDifference(ours.eq1!.peakDayOfYear, peakDoy)).toBeLessThan(1e-6);
+  });
 });
