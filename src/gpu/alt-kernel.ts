@@ -8,7 +8,19 @@
 // device memory stays bounded by one chunk. Every submission runs inside validation and
 // out-of-memory error scopes, and a lost device rejects the call: never a tile of zeros.
 import type { AltKernel, AltKernelParams, AltTile, AltTileResult } from '../core/alt.ts';
-import { BufferUsage, MapModeRead, ShaderStageCompute, type GpuContext } from './device.ts';
+import { BufferUsage, type GpuContext } from './device.ts';
+import {
+  cachedPipeline,
+  checkUniformLayout,
+  compileComputePipeline,
+  dispatchGrid,
+  encodeUniform,
+  pushSubmissionScopes,
+  submitAndRead,
+  uniformBytes,
+  type ComputePipeline,
+  type ParamField,
+} from './compute.ts';
 import { loadShaderSource } from './shader-source.ts';
 
 /** Invocations per workgroup: a multiple of 32 and 64 (warp, wavefront), within compat limits. */
@@ -16,8 +28,6 @@ export const DEFAULT_WORKGROUP_SIZE = 64;
 const DEFAULT_MAX_CHUNK_BYTES = 128 * 1024 * 1024;
 const OUTPUT_PLANES = 3;
 const INPUT_PLANES = 2;
-
-type ParamField = readonly [name: string, type: 'u32' | 'f32'];
 
 /** The uniform block of shaders/alt.wgsl (struct AltParams), in order: the one source of its layout. */
 export const ALT_PARAMS_FIELDS = [
@@ -45,70 +55,22 @@ export const ALT_PARAMS_FIELDS = [
   ['padding', 'u32'],
 ] as const satisfies readonly ParamField[];
 
-const PARAMS_BYTES = Math.ceil((ALT_PARAMS_FIELDS.length * 4) / 16) * 16;
+const PARAMS_BYTES = uniformBytes(ALT_PARAMS_FIELDS);
 
-/** Checked when the pipeline is built, so the host's layout cannot drift from the WGSL's. */
-function checkParamsLayout(wgsl: string): void {
-  const body = /struct\s+AltParams\s*\{([\s\S]*?)\}/.exec(wgsl)?.[1];
-  if (!body) throw new Error('shaders/alt.wgsl: struct AltParams not found');
-  const fields = [...body.replace(/\/\/[^\n]*/g, '').matchAll(/(\w+)\s*:\s*(\w+)/g)].map((m) => `${m[1]}:${m[2]}`);
-  const expected = ALT_PARAMS_FIELDS.map(([name, type]) => `${name}:${type}`);
-  if (fields.join(',') !== expected.join(',')) {
-    throw new Error(`shaders/alt.wgsl: AltParams is [${fields.join(', ')}], the host writes [${expected.join(', ')}]`);
-  }
-}
-
-interface Pipeline {
-  pipeline: GPUComputePipeline;
-  layout: GPUBindGroupLayout;
-}
-
-const pipelineCache = new WeakMap<GPUDevice, Map<number, Promise<Pipeline>>>();
-
-async function buildPipeline(device: GPUDevice, workgroupSize: number): Promise<Pipeline> {
-  let perDevice = pipelineCache.get(device);
-  if (!perDevice) pipelineCache.set(device, (perDevice = new Map()));
-  let cached = perDevice.get(workgroupSize);
-  if (!cached) {
-    cached = (async () => {
-      const template = await loadShaderSource('alt');
-      checkParamsLayout(template);
-      // The one spot where constants are substituted into the WGSL.
-      const code = template.replaceAll('WORKGROUP_SIZE', String(workgroupSize));
-      device.pushErrorScope('validation');
-      const module = device.createShaderModule({ label: 'permasar alt', code });
-      const layout = device.createBindGroupLayout({
-        label: 'permasar alt',
-        entries: [
-          { binding: 0, visibility: ShaderStageCompute, buffer: { type: 'uniform' } },
-          { binding: 1, visibility: ShaderStageCompute, buffer: { type: 'read-only-storage' } },
-          { binding: 2, visibility: ShaderStageCompute, buffer: { type: 'read-only-storage' } },
-          { binding: 3, visibility: ShaderStageCompute, buffer: { type: 'storage' } },
-        ],
-      });
-      const info = await module.getCompilationInfo();
-      const errors = info.messages.filter((m) => m.type === 'error');
-      if (errors.length) {
-        await device.popErrorScope();
-        throw new Error(`shaders/alt.wgsl does not compile: ${errors.map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`).join('; ')}`);
-      }
-      let pipeline: GPUComputePipeline;
-      try {
-        pipeline = await device.createComputePipelineAsync({
-          label: 'permasar alt',
-          layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-          compute: { module, entryPoint: 'altPixels' },
-        });
-      } finally {
-        const error = await device.popErrorScope();
-        if (error) throw new Error(`shaders/alt.wgsl: pipeline rejected: ${error.message}`);
-      }
-      return { pipeline, layout };
-    })();
-    perDevice.set(workgroupSize, cached);
-    cached.catch(() => perDevice!.delete(workgroupSize));
-  }
-  return cached;
+/** The ALT pipeline for one workgroup size, compiled once per device. */
+function buildPipeline(device: GPUDevice, workgroupSize: number): Promise<ComputePipeline> {
+  return cachedPipeline(device, `alt:${workgroupSize}`, async () => {
+    const template = await loadShaderSource('alt');
+    checkUniformLayout(template, 'alt', 'AltParams', ALT_PARAMS_FIELDS);
+    // The one spot where constants are substituted into the WGSL.
+    const code = template.replaceAll('WORKGROUP_SIZE', String(workgroupSize));
+    return compileComputePipeline(device, {
+      shader: 'alt',
+      code,
+      entryPoint: 'altPixels',
+      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage'],
+    });
+  });
 }
 
 export interface GpuAltKernelOptions {
@@ -128,7 +90,7 @@ export class GpuAltKernel implements AltKernel {
   private readonly maxChunkBytes: number;
   private disposed = false;
 
-  private constructor(readonly context: GpuContext, private readonly pipeline: Pipeline, private readonly options: GpuAltKernelOptions) {
+  private constructor(readonly context: GpuContext, private readonly pipeline: ComputePipeline, private readonly options: GpuAltKernelOptions) {
     this.description = `gpu: ${context.adapterDescription}`;
     this.workgroupSize = options.workgroupSize ?? DEFAULT_WORKGROUP_SIZE;
     this.maxChunkBytes = Math.min(context.limits.maxStorageBufferBindingSize, context.limits.maxBufferSize, options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES);
@@ -173,13 +135,11 @@ export class GpuAltKernel implements AltKernel {
     const { queue } = device;
     const inBytes = 4 * INPUT_PLANES * count;
     const outBytes = 4 * OUTPUT_PLANES * count;
-    const workgroups = Math.ceil(count / this.workgroupSize);
-    const groupsX = Math.min(workgroups, this.context.limits.maxComputeWorkgroupsPerDimension);
-    const groupsY = Math.ceil(workgroups / groupsX);
+    const { groupsX, groupsY, rowStridePixels } = dispatchGrid(this.context, count, this.workgroupSize);
     const f = params.model.frame;
     const values: Record<(typeof ALT_PARAMS_FIELDS)[number][0], number> = {
       nPixels: count,
-      rowStridePixels: groupsX * this.workgroupSize,
+      rowStridePixels,
       firstPixel: first,
       width: tile.width,
       row0: tile.row0,
@@ -201,15 +161,9 @@ export class GpuAltKernel implements AltKernel {
       amplitudeToMetres: params.amplitudeToMetres,
       padding: 0,
     };
-    const uniform = new ArrayBuffer(PARAMS_BYTES);
-    const view = new DataView(uniform);
-    ALT_PARAMS_FIELDS.forEach(([name, type], i) => {
-      if (type === 'u32') view.setUint32(4 * i, values[name], true);
-      else view.setFloat32(4 * i, values[name], true);
-    });
+    const uniform = encodeUniform('alt', ALT_PARAMS_FIELDS, values);
 
-    device.pushErrorScope('out-of-memory');
-    device.pushErrorScope('validation');
+    pushSubmissionScopes(device);
     const paramsBuffer = device.createBuffer({ label: 'alt params', size: PARAMS_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
     const centresBuffer = device.createBuffer({ label: 'alt centres', size: centres.byteLength, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
     const inputBuffer = device.createBuffer({ label: 'alt inputs', size: inBytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
@@ -233,25 +187,18 @@ export class GpuAltKernel implements AltKernel {
           { binding: 3, resource: { buffer: outputBuffer } },
         ],
       });
-      const encoder = device.createCommandEncoder({ label: 'permasar alt' });
-      const pass = encoder.beginComputePass({ label: 'permasar alt' });
-      pass.setPipeline(this.pipeline.pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(groupsX, groupsY);
-      pass.end();
-      encoder.copyBufferToBuffer(outputBuffer, 0, readback, 0, outBytes);
-      queue.submit([encoder.finish()]);
-      const validation = device.popErrorScope();
-      const outOfMemory = device.popErrorScope();
-      const failedDevice = this.context.failed.then((e) => Promise.reject(e));
-      failedDevice.catch(() => {}); // observed through the race below; never unhandled
-      await Promise.race([readback.mapAsync(MapModeRead, 0, outBytes), failedDevice]);
-      const scopeError = (await validation) ?? (await outOfMemory);
-      if (scopeError || this.context.failure) {
-        if (readback.mapState === 'mapped') readback.unmap();
-        throw this.context.failure ?? new Error(`GPU alt kernel: ${scopeError!.message}`);
-      }
-      const raw = new Uint32Array(readback.getMappedRange(0, outBytes).slice(0));
+      const mapped = await submitAndRead(this.context, {
+        shader: 'alt',
+        pipeline: this.pipeline,
+        bindGroup,
+        groupsX,
+        groupsY,
+        output: outputBuffer,
+        readback,
+        bytes: outBytes,
+        describeScopeError: (message) => `GPU alt kernel: ${message}`,
+      });
+      const raw = new Uint32Array(mapped.slice(0));
       readback.unmap();
       const floats = new Float32Array(raw.buffer);
       out.frozenWaterContent.set(floats.subarray(0, count), first);

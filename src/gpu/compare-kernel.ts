@@ -6,7 +6,8 @@
 // ONE storage buffer (two storage bindings: within compatibility mode's limit of four). A tile
 // larger than one binding is cut into chunks that run one after another; device memory stays
 // bounded by one chunk. The machinery is shared with shaders/vertical.wgsl
-// (src/gpu/vertical-kernel.ts) through PlaneKernel below; each kernel module owns its WGSL,
+// (src/gpu/vertical-kernel.ts) through PlaneKernel below, and with every kernel through
+// compute.ts (compilation, pipeline cache, submit and read-back); each kernel module owns its WGSL,
 // uniform layout and pipeline.
 //
 // Every submission runs inside validation and out-of-memory error scopes, and a lost device
@@ -20,7 +21,18 @@ import {
   type CompareOutputs,
   type CompareTile,
 } from '../cpu/compare.ts';
-import { BufferUsage, MapModeRead, ShaderStageCompute, type GpuContext } from './device.ts';
+import { BufferUsage, type GpuContext } from './device.ts';
+import {
+  cachedPipeline,
+  checkUniformLayout,
+  compileComputePipeline,
+  dispatchGrid,
+  encodeUniform,
+  pushSubmissionScopes,
+  submitAndRead,
+  type ComputePipeline,
+  type ParamField,
+} from './compute.ts';
 import { loadShaderSource } from './shader-source.ts';
 
 /** Invocations per workgroup: a multiple of 32 and 64 (warp, wavefront), within compat limits. */
@@ -29,7 +41,6 @@ export const DEFAULT_WORKGROUP_SIZE = 64;
 /** Chunk cap for one storage buffer: big enough to keep a GPU busy, small enough to allocate. */
 const DEFAULT_MAX_CHUNK_BYTES = 128 * 1024 * 1024;
 
-export type ParamField = readonly [name: string, type: 'u32' | 'f32'];
 
 export interface PlaneKernelSpec {
   /** shaders/<shader>.wgsl */
@@ -52,76 +63,20 @@ export interface PlaneKernelOptions {
   destroyContextOnDispose?: boolean;
 }
 
-/**
- * The host's uniform layout must be the WGSL struct's: checked when the pipeline is built, so
- * the two cannot drift (the one source of truth is the field list next to each kernel).
- */
-function checkParamsLayout(wgsl: string, spec: PlaneKernelSpec): void {
-  const body = new RegExp(`struct\\s+${spec.paramsStruct}\\s*\\{([\\s\\S]*?)\\}`).exec(wgsl)?.[1];
-  if (!body) throw new Error(`shaders/${spec.shader}.wgsl: struct ${spec.paramsStruct} not found`);
-  const fields = [...body.replace(/\/\/[^\n]*/g, '').matchAll(/(\w+)\s*:\s*(\w+)/g)].map((m) => `${m[1]}:${m[2]}`);
-  const expected = spec.paramsFields.map(([name, type]) => `${name}:${type}`);
-  if (fields.join(',') !== expected.join(',')) {
-    throw new Error(`shaders/${spec.shader}.wgsl: ${spec.paramsStruct} is [${fields.join(', ')}], the host writes [${expected.join(', ')}]`);
-  }
-}
-
-function paramsBytes(spec: PlaneKernelSpec): number {
-  return Math.max(16, Math.ceil((spec.paramsFields.length * 4) / 16) * 16);
-}
-
-interface Pipeline {
-  pipeline: GPUComputePipeline;
-  layout: GPUBindGroupLayout;
-}
-
-/** Pipelines per device, shader and workgroup size: compiling WGSL is the slow part. */
-const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<Pipeline>>>();
-
-async function buildPipeline(device: GPUDevice, spec: PlaneKernelSpec, workgroupSize: number): Promise<Pipeline> {
-  let perDevice = pipelineCache.get(device);
-  if (!perDevice) pipelineCache.set(device, (perDevice = new Map()));
-  const key = `${spec.shader}:${workgroupSize}`;
-  let cached = perDevice.get(key);
-  if (!cached) {
-    cached = (async () => {
-      const template = await loadShaderSource(spec.shader);
-      checkParamsLayout(template, spec);
-      // The one spot where constants are substituted into the WGSL.
-      const code = template.replaceAll('WORKGROUP_SIZE', String(workgroupSize));
-      device.pushErrorScope('validation');
-      const module = device.createShaderModule({ label: `permasar ${spec.shader}`, code });
-      const layout = device.createBindGroupLayout({
-        label: `permasar ${spec.shader}`,
-        entries: [
-          { binding: 0, visibility: ShaderStageCompute, buffer: { type: 'uniform' } },
-          { binding: 1, visibility: ShaderStageCompute, buffer: { type: 'read-only-storage' } },
-          { binding: 2, visibility: ShaderStageCompute, buffer: { type: 'storage' } },
-        ],
-      });
-      const info = await module.getCompilationInfo();
-      const errors = info.messages.filter((m) => m.type === 'error');
-      if (errors.length) {
-        await device.popErrorScope();
-        throw new Error(`shaders/${spec.shader}.wgsl does not compile: ${errors.map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`).join('; ')}`);
-      }
-      let pipeline: GPUComputePipeline;
-      try {
-        pipeline = await device.createComputePipelineAsync({
-          label: `permasar ${spec.shader}`,
-          layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-          compute: { module, entryPoint: spec.entryPoint },
-        });
-      } finally {
-        const error = await device.popErrorScope();
-        if (error) throw new Error(`shaders/${spec.shader}.wgsl: pipeline rejected: ${error.message}`);
-      }
-      return { pipeline, layout };
-    })();
-    perDevice.set(key, cached);
-    cached.catch(() => perDevice!.delete(key));
-  }
-  return cached;
+/** The pipeline of `spec` for one workgroup size, compiled once per device. */
+function buildPipeline(device: GPUDevice, spec: PlaneKernelSpec, workgroupSize: number): Promise<ComputePipeline> {
+  return cachedPipeline(device, `${spec.shader}:${workgroupSize}`, async () => {
+    const template = await loadShaderSource(spec.shader);
+    checkUniformLayout(template, spec.shader, spec.paramsStruct, spec.paramsFields);
+    // The one spot where constants are substituted into the WGSL.
+    const code = template.replaceAll('WORKGROUP_SIZE', String(workgroupSize));
+    return compileComputePipeline(device, {
+      shader: spec.shader,
+      code,
+      entryPoint: spec.entryPoint,
+      bindings: ['uniform', 'read-only-storage', 'storage'],
+    });
+  });
 }
 
 /**
@@ -136,7 +91,7 @@ export class PlaneKernel {
   private constructor(
     readonly context: GpuContext,
     readonly spec: PlaneKernelSpec,
-    private readonly pipeline: Pipeline,
+    private readonly pipeline: ComputePipeline,
     private readonly options: PlaneKernelOptions,
   ) {
     this.workgroupSize = options.workgroupSize ?? DEFAULT_WORKGROUP_SIZE;
@@ -188,22 +143,11 @@ export class PlaneKernel {
     const { spec } = this;
     const inBytes = 4 * Math.max(1, planes.length) * count;
     const outBytes = 4 * spec.outputPlanes * count;
-    const workgroups = Math.ceil(count / this.workgroupSize);
-    const groupsX = Math.min(workgroups, this.context.limits.maxComputeWorkgroupsPerDimension);
-    const groupsY = Math.ceil(workgroups / groupsX);
+    const { groupsX, groupsY, rowStridePixels } = dispatchGrid(this.context, count, this.workgroupSize);
 
-    const values = params(count, groupsX * this.workgroupSize);
-    const uniform = new ArrayBuffer(paramsBytes(spec));
-    const view = new DataView(uniform);
-    spec.paramsFields.forEach(([name, type], i) => {
-      const v = values[name];
-      if (v === undefined) throw new Error(`${spec.shader} kernel: no value for uniform ${name}`);
-      if (type === 'u32') view.setUint32(4 * i, v, true);
-      else view.setFloat32(4 * i, v, true);
-    });
+    const uniform = encodeUniform(spec.shader, spec.paramsFields, params(count, rowStridePixels));
 
-    device.pushErrorScope('out-of-memory');
-    device.pushErrorScope('validation');
+    pushSubmissionScopes(device);
     const paramsBuffer = device.createBuffer({ label: `${spec.shader} params`, size: uniform.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
     const inputBuffer = device.createBuffer({ label: `${spec.shader} inputs`, size: inBytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
     const outputBuffer = device.createBuffer({ label: `${spec.shader} outputs`, size: outBytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
@@ -225,25 +169,18 @@ export class PlaneKernel {
           { binding: 2, resource: { buffer: outputBuffer } },
         ],
       });
-      const encoder = device.createCommandEncoder({ label: `permasar ${spec.shader}` });
-      const pass = encoder.beginComputePass({ label: `permasar ${spec.shader}` });
-      pass.setPipeline(this.pipeline.pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(groupsX, groupsY);
-      pass.end();
-      encoder.copyBufferToBuffer(outputBuffer, 0, readback, 0, outBytes);
-      queue.submit([encoder.finish()]);
-      const validation = device.popErrorScope();
-      const outOfMemory = device.popErrorScope();
-      const failedDevice = this.context.failed.then((e) => Promise.reject(e));
-      failedDevice.catch(() => {}); // observed through the race below; never unhandled
-      await Promise.race([readback.mapAsync(MapModeRead, 0, outBytes), failedDevice]);
-      const scopeError = (await validation) ?? (await outOfMemory);
-      if (scopeError || this.context.failure) {
-        if (readback.mapState === 'mapped') readback.unmap();
-        throw this.context.failure ?? new Error(`GPU ${spec.shader} kernel: ${scopeError!.message}`);
-      }
-      const chunkOut = new Uint32Array(readback.getMappedRange(0, outBytes).slice(0));
+      const mapped = await submitAndRead(this.context, {
+        shader: spec.shader,
+        pipeline: this.pipeline,
+        bindGroup,
+        groupsX,
+        groupsY,
+        output: outputBuffer,
+        readback,
+        bytes: outBytes,
+        describeScopeError: (message) => `GPU ${spec.shader} kernel: ${message}`,
+      });
+      const chunkOut = new Uint32Array(mapped.slice(0));
       readback.unmap();
       for (let k = 0; k < spec.outputPlanes; k++) {
         out.set(chunkOut.subarray(k * count, (k + 1) * count), k * nPixels + first);

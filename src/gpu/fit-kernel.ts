@@ -25,7 +25,18 @@ import {
   type SeriesTile,
 } from '../core/fit-types.ts';
 import { DAYS_PER_DECIMAL_YEAR, fractionOfYear } from '../core/time.ts';
-import { BufferUsage, MapModeRead, ShaderStageCompute, type GpuContext } from './device.ts';
+import { BufferUsage, type GpuContext } from './device.ts';
+import {
+  cachedPipeline,
+  checkUniformLayout,
+  compileComputePipeline,
+  dispatchGrid,
+  encodeUniform,
+  pushSubmissionScopes,
+  submitAndRead,
+  uniformBytes,
+  type ComputePipeline,
+} from './compute.ts';
 import { loadShaderSource } from './shader-source.ts';
 
 /**
@@ -82,27 +93,10 @@ const FIT_PARAMS_FIELDS = [
   ['quietNanBits', 'u32'],
 ] as const;
 type FitParamName = (typeof FIT_PARAMS_FIELDS)[number][0];
-/** Uniform buffers are 16-byte aligned blocks. */
-const FIT_PARAMS_BYTES = Math.ceil((FIT_PARAMS_FIELDS.length * 4) / 16) * 16;
-
-function checkParamsLayout(wgsl: string): void {
-  const body = /struct\s+FitParams\s*\{([\s\S]*?)\}/.exec(wgsl)?.[1];
-  if (!body) throw new Error('shaders/fit.wgsl: struct FitParams not found');
-  const fields = [...body.replace(/\/\/[^\n]*/g, '').matchAll(/(\w+)\s*:\s*(\w+)/g)].map((m) => `${m[1]}:${m[2]}`);
-  const expected = FIT_PARAMS_FIELDS.map(([name, type]) => `${name}:${type}`);
-  if (fields.join(',') !== expected.join(',')) {
-    throw new Error(`shaders/fit.wgsl: FitParams is [${fields.join(', ')}], the host writes [${expected.join(', ')}]`);
-  }
-}
+const FIT_PARAMS_BYTES = uniformBytes(FIT_PARAMS_FIELDS);
 
 function writeParams(values: Record<FitParamName, number>): ArrayBuffer {
-  const buffer = new ArrayBuffer(FIT_PARAMS_BYTES);
-  const view = new DataView(buffer);
-  FIT_PARAMS_FIELDS.forEach(([name, type], i) => {
-    if (type === 'u32') view.setUint32(4 * i, values[name], true);
-    else view.setFloat32(4 * i, values[name], true);
-  });
-  return buffer;
+  return encodeUniform('fit', FIT_PARAMS_FIELDS, values);
 }
 
 /** Floats per date in the date table: (t_c, s1, c1, s2), (c2, s3, c3, day offset). */
@@ -130,62 +124,23 @@ export function buildDateTable(tCentredYears: Float64Array): Float32Array {
   return table;
 }
 
-interface FitPipeline {
-  pipeline: GPUComputePipeline;
-  layout: GPUBindGroupLayout;
-}
-
-/** Pipelines per device and workgroup size: compiling WGSL is the slow part of start-up. */
-const pipelineCache = new WeakMap<GPUDevice, Map<number, Promise<FitPipeline>>>();
-
-async function fitPipeline(device: GPUDevice, workgroupSize: number): Promise<FitPipeline> {
-  let perDevice = pipelineCache.get(device);
-  if (!perDevice) pipelineCache.set(device, (perDevice = new Map()));
-  let cached = perDevice.get(workgroupSize);
-  if (!cached) {
-    cached = (async () => {
-      const template = await loadShaderSource('fit');
-      checkParamsLayout(template);
-      // The one spot where constants are substituted into the WGSL.
-      const code = template
-        .replaceAll('WORKGROUP_SIZE', String(workgroupSize))
-        .replaceAll('FLAT_HARMONIC_RELATIVE_VALUE', FLAT_HARMONIC_RELATIVE.toExponential())
-        .replaceAll('FLAT_HARMONIC_FLOOR_MM_VALUE', FLAT_HARMONIC_FLOOR_MM.toExponential());
-      device.pushErrorScope('validation');
-      const module = device.createShaderModule({ label: 'permasar fit', code });
-      const layout = device.createBindGroupLayout({
-        label: 'permasar fit',
-        entries: [
-          { binding: 0, visibility: ShaderStageCompute, buffer: { type: 'uniform' } },
-          { binding: 1, visibility: ShaderStageCompute, buffer: { type: 'read-only-storage' } },
-          { binding: 2, visibility: ShaderStageCompute, buffer: { type: 'read-only-storage' } },
-          { binding: 3, visibility: ShaderStageCompute, buffer: { type: 'storage' } },
-        ],
-      });
-      const info = await module.getCompilationInfo();
-      const errors = info.messages.filter((m) => m.type === 'error');
-      if (errors.length) {
-        await device.popErrorScope();
-        const lines = errors.map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`);
-        throw new Error(`shaders/fit.wgsl does not compile: ${lines.join('; ')}`);
-      }
-      let pipeline: GPUComputePipeline;
-      try {
-        pipeline = await device.createComputePipelineAsync({
-          label: 'permasar fit',
-          layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-          compute: { module, entryPoint: 'fitPixels' },
-        });
-      } finally {
-        const error = await device.popErrorScope();
-        if (error) throw new Error(`shaders/fit.wgsl: pipeline rejected: ${error.message}`);
-      }
-      return { pipeline, layout };
-    })();
-    perDevice.set(workgroupSize, cached);
-    cached.catch(() => perDevice!.delete(workgroupSize));
-  }
-  return cached;
+/** The fit pipeline for one workgroup size, compiled once per device. */
+async function fitPipeline(device: GPUDevice, workgroupSize: number): Promise<ComputePipeline> {
+  return cachedPipeline(device, `fit:${workgroupSize}`, async () => {
+    const template = await loadShaderSource('fit');
+    checkUniformLayout(template, 'fit', 'FitParams', FIT_PARAMS_FIELDS);
+    // The one spot where constants are substituted into the WGSL.
+    const code = template
+      .replaceAll('WORKGROUP_SIZE', String(workgroupSize))
+      .replaceAll('FLAT_HARMONIC_RELATIVE_VALUE', FLAT_HARMONIC_RELATIVE.toExponential())
+      .replaceAll('FLAT_HARMONIC_FLOOR_MM_VALUE', FLAT_HARMONIC_FLOOR_MM.toExponential());
+    return compileComputePipeline(device, {
+      shader: 'fit',
+      code,
+      entryPoint: 'fitPixels',
+      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage'],
+    });
+  });
 }
 
 /** One chunk's worth of device buffers, reused chunk after chunk. */
@@ -209,20 +164,18 @@ export class GpuFitKernel implements FitKernel {
   private readonly slotWaiters: ((slot: Slot) => void)[] = [];
   private readonly allSlots: Slot[] = [];
   private disposed = false;
-  private readonly pendingMaps = new Set<(e: Error) => void>();
   private readonly workgroupSize: number;
   private readonly maxTileBytes: number;
 
   constructor(
     readonly context: GpuContext,
-    private readonly pipeline: FitPipeline,
+    private readonly pipeline: ComputePipeline,
     private readonly options: GpuFitKernelOptions,
   ) {
     this.workgroupSize = options.workgroupSize ?? DEFAULT_WORKGROUP_SIZE;
     this.description = `gpu: ${context.adapterDescription}`;
     const { limits } = context;
     this.maxTileBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize, options.maxTileBytes ?? DEFAULT_MAX_TILE_BYTES);
-    void context.failed.then((e) => { for (const reject of this.pendingMaps) reject(e); });
     const slotCount = Math.max(1, options.slots ?? 3);
     for (let i = 0; i < slotCount; i++) {
       const slot: Slot = {
@@ -281,21 +234,6 @@ export class GpuFitKernel implements FitKernel {
     return out;
   }
 
-  /**
-   * Maps a read-back buffer, or rejects as soon as the device fails (an uncaptured error does
-   * not abort a pending map by itself). The rejecters live in a set rather than in one
-   * Promise.race per chunk, which would pile reactions onto the never-settling ctx.failed.
-   */
-  private mapOrFail(buffer: GPUBuffer, bytes: number): Promise<void> {
-    let rejecter!: (e: Error) => void;
-    const mapped = new Promise<void>((resolve, reject) => {
-      rejecter = reject;
-      this.pendingMaps.add(reject);
-      buffer.mapAsync(MapModeRead, 0, bytes).then(resolve, reject);
-    });
-    return mapped.finally(() => this.pendingMaps.delete(rejecter));
-  }
-
   private throwIfUnusable(): void {
     if (this.disposed) throw new Error('GPU fit kernel used after dispose()');
     if (this.context.failure) throw this.context.failure;
@@ -352,15 +290,13 @@ export class GpuFitKernel implements FitKernel {
       const { queue } = device;
       const { nPixels, nDates, values } = tile;
 
-      const workgroups = Math.ceil(chunkPixels / this.workgroupSize);
-      const groupsX = Math.min(workgroups, this.context.limits.maxComputeWorkgroupsPerDimension);
-      const groupsY = Math.ceil(workgroups / groupsX);
+      const { groupsX, groupsY, rowStridePixels } = dispatchGrid(this.context, chunkPixels, this.workgroupSize);
       const { options } = context;
       const dayStep = (k: number, f: (x: number) => number) => f((2 * Math.PI * k) / DAYS_PER_DECIMAL_YEAR);
       const params = writeParams({
         nPixels: chunkPixels,
         nDates,
-        rowStridePixels: groupsX * this.workgroupSize,
+        rowStridePixels,
         minValidEpochs: Math.max(0, Math.ceil(options.minValidEpochs)),
         extremaTolerance: options.extremaTolerance,
         hasExpectedOverride: options.expectedExtrema === null ? 0 : 1,
@@ -378,8 +314,7 @@ export class GpuFitKernel implements FitKernel {
         quietNanBits: 0x7fc00000,
       });
 
-      device.pushErrorScope('out-of-memory');
-      device.pushErrorScope('validation');
+      pushSubmissionScopes(device);
       this.ensureCapacity(slot, chunkPixels, nDates);
       queue.writeBuffer(slot.params, 0, params);
       queue.writeBuffer(slot.dateTable!, 0, dateTable.buffer, dateTable.byteOffset, dateTable.byteLength);
@@ -406,25 +341,17 @@ export class GpuFitKernel implements FitKernel {
           { binding: 3, resource: { buffer: slot.products!, size: productBytes } },
         ],
       });
-      const encoder = device.createCommandEncoder({ label: 'permasar fit' });
-      const pass = encoder.beginComputePass({ label: 'permasar fit' });
-      pass.setPipeline(this.pipeline.pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(groupsX, groupsY);
-      pass.end();
-      encoder.copyBufferToBuffer(slot.products!, 0, slot.readback!, 0, productBytes);
-      queue.submit([encoder.finish()]);
-      const validation = device.popErrorScope();
-      const outOfMemory = device.popErrorScope();
-
-      await this.mapOrFail(slot.readback!, productBytes);
-      const [validationError, memoryError] = await Promise.all([validation, outOfMemory]);
-      const scopeError = validationError ?? memoryError;
-      if (scopeError || this.context.failure) {
-        if (slot.readback!.mapState === 'mapped') slot.readback!.unmap();
-        throw this.context.failure ?? new Error(`GPU fit failed on ${this.context.adapterDescription}: ${scopeError!.message.trim()}`);
-      }
-      const mapped = slot.readback!.getMappedRange(0, productBytes);
+      const mapped = await submitAndRead(this.context, {
+        shader: 'fit',
+        pipeline: this.pipeline,
+        bindGroup,
+        groupsX,
+        groupsY,
+        output: slot.products!,
+        readback: slot.readback!,
+        bytes: productBytes,
+        describeScopeError: (message) => `GPU fit failed on ${this.context.adapterDescription}: ${message.trim()}`,
+      });
       FIT_PRODUCT_KEYS.forEach((key, k) => {
         out[key].set(new Float32Array(mapped, 4 * k * chunkPixels, chunkPixels), firstPixel);
       });

@@ -4,7 +4,8 @@
 // module owns the shader's uniform layout and plane order.
 import type { VerticalKernel, VerticalOutputs, VerticalTile } from '../cpu/compare.ts';
 import type { GpuContext } from './device.ts';
-import { PlaneKernel, type ParamField, type PlaneKernelOptions, type PlaneKernelSpec } from './compare-kernel.ts';
+import { PlaneKernel, type PlaneKernelOptions, type PlaneKernelSpec } from './compare-kernel.ts';
+import type { ParamField } from './compute.ts';
 
 /** The uniform block of shaders/vertical.wgsl (struct VerticalParams), in order. */
 export const VERTICAL_PARAMS_FIELDS = [
