@@ -51,6 +51,8 @@ import { encodePng } from '../plot/png.ts';
 import { choiceOption, numberOption, requiredString } from './options.ts';
 import { formatSeconds } from './progress.ts';
 import type { Command } from './command.ts';
+import { selectKernel, type DeviceChoice, type SelectedKernel } from './kernel-node.ts';
+import type { GpuContext } from '../gpu/device.ts';
 
 const USAGE = `usage: permasar alt --amplitude FILE --moisture FILE|VALUE [--sites CSV | --n VALUE] --out DIR [options]
 
@@ -168,25 +170,9 @@ function readSites(table: CsvTable): AltSiteInput[] {
   });
 }
 
-async function selectAltKernel(choice: 'gpu' | 'cpu' | 'auto', notes: string[], log: (line: string) => void): Promise<AltKernel> {
-  if (choice === 'cpu') return new CpuAltKernel();
-  let gpu: AltKernel | null = null;
-  try {
-    const { acquireGpu } = await import('../gpu/device.ts');
-    const { createGpuAltKernel } = await import('../gpu/alt-kernel.ts');
-    const ctx = await acquireGpu();
-    if (ctx) gpu = await createGpuAltKernel(ctx);
-    else notes.push('no WebGPU adapter found');
-  } catch (e) {
-    notes.push(`WebGPU unavailable: ${(e as Error).message.split('\n')[0]}`);
-  }
-  if (!gpu) {
-    if (choice === 'gpu') throw new InputError('--device gpu', notes.join('; ') || 'no WebGPU adapter found');
-    notes.push('using the CPU path');
-    log(`device: ${notes.join('; ')}`);
-    return new CpuAltKernel();
-  }
-  return choice === 'gpu' ? gpu : new FallbackAltKernel(gpu, new CpuAltKernel(), notes, log);
+function selectAltKernel(choice: DeviceChoice, log: (line: string) => void): Promise<SelectedKernel<AltKernel>> {
+  const makeGpu = async (ctx: GpuContext) => (await import('../gpu/alt-kernel.ts')).createGpuAltKernel(ctx);
+  return selectKernel<AltKernel>(choice, makeGpu, () => new CpuAltKernel(), FallbackAltKernel, log);
 }
 
 export interface AltCommandResult {
@@ -253,8 +239,8 @@ export async function runAltCommand(values: Record<string, unknown>): Promise<Al
   }
 
   const params: AltKernelParams = { model: surface.model, densities, minThawGap, amplitudeToMetres: amplitude.toMetres };
-  const notes: string[] = [];
-  const kernel = await selectAltKernel(device, notes, say);
+  // notes gains a line if the GPU fails mid-run under auto (FallbackAltKernel).
+  const { kernel, notes } = await selectAltKernel(device, say);
   say(`permasar alt: ${grid.width}×${grid.height} pixels, amplitude in ${amplitude.unit}, N from ${moistureSource}; n: ${surface.description}; on ${kernel.description}`);
   let run;
   try {

@@ -33,7 +33,7 @@ import {
 } from '../pipeline/compare.ts';
 import { choiceOption, numberOption, requiredString } from './options.ts';
 import { formatSeconds } from './progress.ts';
-import type { DeviceChoice } from './kernel-node.ts';
+import { gpuKernelFor, type DeviceChoice } from './kernel-node.ts';
 import type { Command } from './command.ts';
 
 const T = DEFAULT_DIRECTION_THRESHOLDS;
@@ -178,18 +178,7 @@ export async function withTwoTrackKernel<K extends { description: string; kind: 
   notes: string[],
   say: (line: string) => void,
 ): Promise<{ result: R; kernel: { kind: 'cpu' | 'gpu'; description: string } }> {
-  let gpuKernel: K | null = null;
-  if (device !== 'cpu') {
-    try {
-      const { acquireGpu } = await import('../gpu/device.ts');
-      const ctx = await acquireGpu();
-      if (ctx) gpuKernel = await makeGpu(ctx);
-      else notes.push('no WebGPU adapter found');
-    } catch (e) {
-      notes.push(`WebGPU unavailable: ${(e as Error).message.split('\n')[0]}`);
-    }
-    if (!gpuKernel && device === 'gpu') throw new InputError('--device gpu', notes.join('; ') || 'no WebGPU adapter found');
-  }
+  const gpuKernel = device === 'cpu' ? null : await gpuKernelFor(device, makeGpu, notes);
   if (gpuKernel) {
     try {
       return { result: await run(gpuKernel), kernel: { kind: 'gpu', description: gpuKernel.description } };

@@ -14,12 +14,14 @@ import {
   frozenWaterContentFromAlt,
   type AltKernel,
   type AltKernelParams,
+  type AltTile,
   type AltTileResult,
   type Densities,
   type FrozenWaterModel,
 } from '../core/alt.ts';
 import { fitThinPlateSpline, localMetricFrame } from '../core/tps.ts';
 import type { RasterGrid } from '../core/grid.ts';
+import { GpuFallback } from './fallback-kernel.ts';
 
 /** 1.4826·MAD estimates σ for normal data, so k reads as "k sigmas". */
 export const MAD_TO_SIGMA = 1.4826;
@@ -318,27 +320,9 @@ export async function runAltPipeline(input: {
 }
 
 /** "auto" device: GPU first; on its first failure the tile and every later one go to the CPU. */
-export class FallbackAltKernel implements AltKernel {
-  private failed = false;
-  constructor(private readonly gpu: AltKernel, private readonly cpu: AltKernel, private readonly notes: string[], private readonly log: (line: string) => void = () => {}) {}
-  get kind(): 'cpu' | 'gpu' { return this.failed ? 'cpu' : 'gpu'; }
-  get description(): string { return this.failed ? `${this.cpu.description} (after the GPU failed)` : this.gpu.description; }
-  maxTilePixels(nCentres: number): number { return Math.min(this.gpu.maxTilePixels(nCentres), this.cpu.maxTilePixels(nCentres)); }
-  async evaluateTile(tile: Parameters<AltKernel['evaluateTile']>[0], params: AltKernelParams): Promise<AltTileResult> {
-    if (!this.failed) {
-      try {
-        return await this.gpu.evaluateTile(tile, params);
-      } catch (e) {
-        this.failed = true;
-        const note = `GPU failed (${(e as Error).message.split('\n')[0]}); continuing on the CPU`;
-        this.notes.push(note);
-        this.log(`device: ${note}`);
-      }
-    }
-    return this.cpu.evaluateTile(tile, params);
-  }
-  async dispose(): Promise<void> {
-    await this.gpu.dispose();
-    await this.cpu.dispose();
+export class FallbackAltKernel extends GpuFallback<AltKernel> implements AltKernel {
+  maxTilePixels(nCentres: number): number { return Math.min(this.gpu.maxTilePixels(nCentres), this.cpuKernel().maxTilePixels(nCentres)); }
+  evaluateTile(tile: AltTile, params: AltKernelParams): Promise<AltTileResult> {
+    return this.run((kernel) => kernel.evaluateTile(tile, params));
   }
 }
