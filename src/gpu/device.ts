@@ -74,6 +74,32 @@ async function loadNodeCreate(): Promise<((flags: string[]) => GPU) | null> {
   return nodeCreate;
 }
 
+/**
+ * dawn's Vulkan probe (through Mesa's loader) prints "error: XDG_RUNTIME_DIR is invalid or not
+ * set in the environment." twice to stderr on every run where that variable is unset (a
+ * container, CI, ssh without a login session), though nothing of ours needs it. Where it is
+ * unset, point it at a private directory (mkdtemp: mode 0700) made once per process and removed
+ * at exit; it must be in the environment before the first create().
+ */
+let runtimeDirSet = false;
+
+async function ensureRuntimeDir(): Promise<void> {
+  if (runtimeDirSet || process.env.XDG_RUNTIME_DIR) return;
+  runtimeDirSet = true;
+  try {
+    // Variable specifiers keep bundlers from trying to resolve Node built-ins.
+    const [fsName, osName, pathName] = ['node:fs', 'node:os', 'node:path'];
+    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
+    const os = (await import(/* @vite-ignore */ osName)) as typeof import('node:os');
+    const path = (await import(/* @vite-ignore */ pathName)) as typeof import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'permasar-runtime-'));
+    process.env.XDG_RUNTIME_DIR = dir;
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  } catch {
+    // Only a message on stderr is at stake.
+  }
+}
+
 interface AdapterChoice {
   adapter: GPUAdapter;
   backend: string;
@@ -85,6 +111,7 @@ interface AdapterChoice {
 async function requestNodeAdapter(options: AcquireGpuOptions): Promise<AdapterChoice | null> {
   const create = await loadNodeCreate();
   if (!create) return null;
+  await ensureRuntimeDir();
   if (!options.forceCompatibilityFallback) {
     try {
       const instance = create([]);
