@@ -87,21 +87,29 @@ function field() {
   return { amplitudeMm, thawed };
 }
 
+/**
+ * `count` sites at distinct pixels, one per cell of a jittered lattice over the grid (as a
+ * monitoring network is spread along a corridor), so the spline is asked to interpolate, not to
+ * extrapolate across a random hole, and the sites' n spread like the planted surface's. Away
+ * from the corner patch and the pixels the anomaly test uses.
+ */
 function plantedSites(f: ReturnType<typeof field>, count: number): AltSiteInput[] {
+  const usableW = grid.width - 4, usableH = grid.height - 4;
+  const nx = Math.ceil(Math.sqrt((count * usableW) / usableH));
+  const ny = Math.ceil(count / nx);
+  const cells = Array.from({ length: nx * ny }, (_, k) => k);
+  for (let k = cells.length - 1; k > 0; k--) { const j = Math.floor(random() * (k + 1)); [cells[k], cells[j]] = [cells[j], cells[k]]; }
   const sites: AltSiteInput[] = [];
-  const used = new Set<number>();
-  for (let k = 0; k < count; k++) {
-    // Distinct pixels (two sites on one point would be dropped as duplicates), away from the
-    // corner patch and the pixels the anomaly test uses.
-    let r = 0, c = 0, i = 0;
+  for (const cell of cells.slice(0, count)) {
+    const cx = cell % nx, cy = Math.floor(cell / nx);
+    let r = 0, c = 0;
     do {
-      r = 2 + Math.floor(random() * (grid.height - 4));
-      c = 2 + Math.floor(random() * (grid.width - 4));
-      i = r * grid.width + c;
-    } while (used.has(i) || (r <= 11 && c <= 11) || (r === 30 && (c === 40 || c === 41)));
-    used.add(i);
+      r = 2 + Math.floor(((cy + random()) * usableH) / ny);
+      c = 2 + Math.floor(((cx + random()) * usableW) / nx);
+    } while ((r <= 11 && c <= 11) || (r === 30 && (c === 40 || c === 41)));
+    const i = r * grid.width + c;
     const alt = altFromAmplitude(f.amplitudeMm[i] / 1000, plantedN(lonOf(c), latOf(r)), f.thawed[i]);
-    sites.push({ name: `s${k}`, lonDeg: lonOf(c), latDeg: latOf(r), altM: alt, line: k + 2 });
+    sites.push({ name: `s${sites.length}`, lonDeg: lonOf(c), latDeg: latOf(r), altM: alt, line: sites.length + 2 });
   }
   return sites;
 }
