@@ -136,12 +136,7 @@ if (!gpu) {
   await kernel.dispose();
 }
 
-// ---- END-TO-END HOOK (lead) -------------------------------------------------------------
-// An end-to-end number (read the stack from disk → tiles → kernel → GeoTIFF writers) belongs
-// to the CLI pipeline, which this file does not own. Add it here as another Row: time
-// `permasar fit` on a written stack of width × height × nDates with --device cpu and gpu, and
-// push { path: 'end to end, gpu', pixels, dates, seconds, chunks }.
-// -------------------------------------------------------------------------------------------
+// The end-to-end number (disk → tiles → kernel → GeoTIFF writers) is bench/fit-e2e-bench.ts.
 
 clearInterval(sampler);
 sampleMemory();
