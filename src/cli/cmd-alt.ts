@@ -26,7 +26,7 @@ import {
   FallbackAltKernel,
   fitFrozenWaterSurface,
   MAD_TO_SIGMA,
-  MIN_SITES_FOR_OUTLIER_TEST,
+  MIN_SITES_FOR_OUTLIER_TEST, OUTLIER_NEIGHBOURS,
   MIN_ROBUST_SPREAD,
   runAltPipeline,
   sampleSites,
@@ -68,7 +68,8 @@ options:
   --sites CSV             in-situ ALT: columns lon, lat, alt_m (metres), optional name
   --n VALUE               constant n without --sites (default ${DEFAULT_FROZEN_WATER_CONTENT}, as earlier studies)
   --site-radius M         a site uses the nearest valid pixel within M metres (default 300)
-  --outlier-k K           drop sites with |n − median| > K·1.4826·MAD (default 3; needs ≥ ${MIN_SITES_FOR_OUTLIER_TEST} sites)
+  --outlier-k K           drop sites whose n differs from the median n of their ${OUTLIER_NEIGHBOURS} nearest sites by
+                          > K·1.4826·MAD of those differences (default 3; needs ≥ ${MIN_SITES_FOR_OUTLIER_TEST} sites)
   --smoothing S           thin-plate spline smoothing (default 0: through every site; larger: smoother)
   --min-thaw-gap G        the spline's n is clamped to [0, N − G] so H stays finite (default 0.01 m³/m³)
   --rho-water KG_M3       water density (default ${WATER_DENSITY_KG_M3})
@@ -305,7 +306,7 @@ export async function runAltCommand(values: Record<string, unknown>): Promise<Al
         spline: surface.spline,
         anomalyRules: [
           'n outside [0, N) (Eq. 2 has no physical solution) → dropped',
-          `robust outlier: |n − median| > k·max(1.4826·MAD, ${MIN_ROBUST_SPREAD}) with k = ${outlierK}, among the sites left (only with ≥ ${MIN_SITES_FOR_OUTLIER_TEST}) → dropped`,
+          `robust outlier: |n − median n of the ${OUTLIER_NEIGHBOURS} nearest sites| > k·max(1.4826·MAD of those differences, ${MIN_ROBUST_SPREAD}) with k = ${outlierK}, among the sites left (only with ≥ ${MIN_SITES_FOR_OUTLIER_TEST}) → dropped`,
           'a kept site within 1 m of an earlier kept site → dropped (the interpolating spline needs distinct points)',
         ],
         madToSigma: MAD_TO_SIGMA,

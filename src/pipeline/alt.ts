@@ -2,7 +2,8 @@
 //
 //   1. at every in-situ site, the nearest valid pixel within a radius gives the vertical
 //      amplitude δ and the thawed water content N; Eq. 2 solved for n;
-//   2. anomalous n dropped: outside [0, N), then robust outliers (median ± k·1.4826·MAD);
+//   2. anomalous n dropped: outside [0, N), then robust outliers against the median n of the
+//      nearest sites (k·1.4826·MAD of those differences);
 //      every site that is skipped or dropped keeps its reason;
 //   3. a thin-plate spline of the kept n (src/core/tps.ts) in a local metric frame, handed to
 //      the kernel as an affine map from (col, row) to the spline's scaled frame;
@@ -25,10 +26,19 @@ import { GpuFallback } from './fallback-kernel.ts';
 
 /** 1.4826·MAD estimates σ for normal data, so k reads as "k sigmas". */
 export const MAD_TO_SIGMA = 1.4826;
+/** A site's n is compared with the median n of this many nearest other sites. */
+export const OUTLIER_NEIGHBOURS = 6;
 /** Robust outliers are only looked for among at least this many sites. */
 export const MIN_SITES_FOR_OUTLIER_TEST = 4;
-/** Spread floor (m³/m³): n closer than k × this to the median is never an outlier. */
-export const MIN_ROBUST_SPREAD = 0.001;
+/**
+ * Spread floor (m³/m³): n closer than k × this to its neighbours' median is never an outlier
+ * (0.06 with the default k = 3). Volumetric water content is rarely known better than
+ * ±0.02–0.03 m³/m³ (TDR and soil-moisture sensors), and with sparse sites n varies by a few
+ * hundredths between neighbours, so differences inside that are measurement and landscape, not
+ * anomaly; without a floor, sites on a smooth surface (tiny MAD) would be dropped for ordinary
+ * spatial variation.
+ */
+export const MIN_ROBUST_SPREAD = 0.02;
 
 export interface AltSiteInput {
   name: string;
@@ -68,7 +78,7 @@ export interface SiteGeometry {
 
 export interface SiteOptions {
   searchRadiusM: number;
-  /** k of the robust rule, |n − median| > k·1.4826·MAD. */
+  /** k of the robust rule: |n − median n of the nearest sites| > k·1.4826·MAD of those differences. */
   outlierK: number;
   densities: Densities;
   amplitudeToMetres: number;
@@ -178,20 +188,30 @@ export function sampleSites(sites: AltSiteInput[], geometry: SiteGeometry, ampli
       site.reason = `n = ${fmt(n)} ≥ N = ${fmt(site.thawedWaterContent)}`;
     }
   }
-  // Robust outliers among the physically possible n.
+  // Robust outliers among the physically possible n. n varies across a corridor (the study
+  // interpolates it for that reason), so a site is judged against its neighbours, not against
+  // all sites: its residual is n minus the median n of its nearest other sites, and it is an
+  // outlier when that residual exceeds k robust sigmas (1.4826·MAD) of all sites' residuals.
+  // A global median would drop the genuine extremes of a smoothly varying n surface.
   const candidates = results.filter((s) => s.outcome === 'kept');
   if (candidates.length >= MIN_SITES_FOR_OUTLIER_TEST) {
-    const ns = candidates.map((s) => s.frozenWaterContent);
-    const med = median(ns);
-    const mad = median(ns.map((n) => Math.abs(n - med)));
-    const spread = Math.max(MAD_TO_SIGMA * mad, MIN_ROBUST_SPREAD);
-    for (const s of candidates) {
-      const deviation = Math.abs(s.frozenWaterContent - med);
+    const neighbours = Math.min(OUTLIER_NEIGHBOURS, candidates.length - 1);
+    // Equirectangular distances on lon/lat: only the ranking of neighbours matters here.
+    const distance = (a: AltSiteResult, b: AltSiteResult) =>
+      Math.hypot((a.lonDeg - b.lonDeg) * Math.cos((((a.latDeg + b.latDeg) / 2) * Math.PI) / 180), a.latDeg - b.latDeg);
+    const localMedians = candidates.map((s) => {
+      const nearest = candidates.filter((o) => o !== s).sort((a, b) => distance(s, a) - distance(s, b)).slice(0, neighbours);
+      return median(nearest.map((o) => o.frozenWaterContent));
+    });
+    const residuals = candidates.map((s, i) => s.frozenWaterContent - localMedians[i]);
+    const spread = Math.max(MAD_TO_SIGMA * median(residuals.map(Math.abs)), MIN_ROBUST_SPREAD);
+    candidates.forEach((s, i) => {
+      const deviation = Math.abs(residuals[i]);
       if (deviation > opts.outlierK * spread) {
         s.outcome = 'dropped';
-        s.reason = `robust outlier: |n − median| = ${fmt(deviation)} > ${fmt(opts.outlierK, 2)} × 1.4826·MAD = ${fmt(opts.outlierK * spread)} (median n ${fmt(med)} of ${candidates.length} sites)`;
+        s.reason = `robust outlier: n ${fmt(s.frozenWaterContent)} differs from the median n of its ${neighbours} nearest sites (${fmt(localMedians[i])}) by ${fmt(deviation)} > ${fmt(opts.outlierK, 2)} × 1.4826·MAD of the sites' differences = ${fmt(opts.outlierK * spread)}`;
       }
-    }
+    });
   }
   // Two sites at one position would make the interpolating spline's system singular.
   const kept = results.filter((s) => s.outcome === 'kept');
