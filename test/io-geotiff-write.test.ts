@@ -2,7 +2,6 @@
 // geotransform, nodata and metadata.
 
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,13 +10,10 @@ import type { RasterGrid } from '../src/core/grid.ts';
 import { encodeGeoTiff, planGeoTiff } from '../src/io/geotiff-write.ts';
 import { createGeoTiffFile, writeGeoTiffFile } from '../src/io/geotiff-write-node.ts';
 import { readRaster } from '../src/io/raster-node.ts';
+import { gdalinfoJson } from './support/gdal.ts';
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'permasar-io-gtw-')); });
-
-function gdalinfo(path: string): any {
-  return JSON.parse(execFileSync('gdalinfo', ['-json', '-mdd', 'all', path], { encoding: 'utf8' }));
-}
 
 const geographic: RasterGrid = { width: 37, height: 23, geoTransform: [91.5, 0.001, 0, 35.25, 0, -0.0008], epsg: 4326 };
 const utm: RasterGrid = { width: 300, height: 1200, geoTransform: [400000, 30, 0, 3900000, 0, -30], epsg: 32646 };
@@ -59,30 +55,34 @@ describe('GeoTIFF writer', () => {
     expect(back.unit).toBe('mm/yr');
     expect(back.description).toBe('secular rate');
 
-    const info = gdalinfo(path);
-    expect(info.size).toEqual([37, 23]);
-    expect(info.geoTransform).toEqual([91.5, 0.001, 0, 35.25, 0, -0.0008]);
-    expect(info.coordinateSystem.wkt).toMatch(/ID\["EPSG",4326\]\]$/);
-    expect(info.metadata[''].UNITS).toBe('mm/yr');
-    expect(info.metadata[''].AREA_OR_POINT).toBe('Area');
-    const b = info.bands[0];
-    expect(b.type).toBe('Float32');
-    expect(b.noDataValue).toBe('NaN');
-    expect(b.description).toBe('secular rate');
-    expect(b.unit).toBe('mm/yr');
+    const info = gdalinfoJson(path, ['-mdd', 'all']);
+    if (info) {
+      expect(info.size).toEqual([37, 23]);
+      expect(info.geoTransform).toEqual([91.5, 0.001, 0, 35.25, 0, -0.0008]);
+      expect(info.coordinateSystem.wkt).toMatch(/ID\["EPSG",4326\]\]$/);
+      expect(info.metadata[''].UNITS).toBe('mm/yr');
+      expect(info.metadata[''].AREA_OR_POINT).toBe('Area');
+      const b = info.bands[0];
+      expect(b.type).toBe('Float32');
+      expect(b.noDataValue).toBe('NaN');
+      expect(b.description).toBe('secular rate');
+      expect(b.unit).toBe('mm/yr');
+    }
   });
 
   it('writes a projected (UTM 46N) uint8 raster with 255 nodata', async () => {
     const path = join(dir, 'seasonal.tif');
     const flags = new Uint8Array(utm.width * utm.height).map((_, i) => (i % 7 === 0 ? 255 : i % 2));
     await writeGeoTiffFile(path, utm, flags, { sampleType: 'uint8', bandMetadata: { '0': 'not seasonal', '1': 'seasonal' } });
-    const info = gdalinfo(path);
-    expect(info.geoTransform).toEqual([400000, 30, 0, 3900000, 0, -30]);
-    expect(info.coordinateSystem.wkt).toMatch(/^PROJCRS\["WGS 84 \/ UTM zone 46N"/);
-    expect(info.coordinateSystem.wkt).toMatch(/ID\["EPSG",32646\]\]$/);
-    expect(info.bands[0].type).toBe('Byte');
-    expect(info.bands[0].noDataValue).toBe(255);
-    expect(info.bands[0].metadata['']['1']).toBe('seasonal');
+    const info = gdalinfoJson(path, ['-mdd', 'all']);
+    if (info) {
+      expect(info.geoTransform).toEqual([400000, 30, 0, 3900000, 0, -30]);
+      expect(info.coordinateSystem.wkt).toMatch(/^PROJCRS\["WGS 84 \/ UTM zone 46N"/);
+      expect(info.coordinateSystem.wkt).toMatch(/ID\["EPSG",32646\]\]$/);
+      expect(info.bands[0].type).toBe('Byte');
+      expect(info.bands[0].noDataValue).toBe(255);
+      expect(info.bands[0].metadata['']['1']).toBe('seasonal');
+    }
     const back = await readRaster(path);
     expect(back.grid).toEqual(utm);
     expect(back.nodata).toBe(255);
@@ -98,9 +98,11 @@ describe('GeoTIFF writer', () => {
     const values = ramp(utm.width * utm.height);
     writeFileSync(path, encodeGeoTiff(utm, values, { sampleType: 'float32', bigTiff: true, metadata: { NOTE: 'µ ± ok' } }));
     expect(readFileSync(path)[2]).toBe(43);
-    const info = gdalinfo(path);
-    expect(info.metadata[''].NOTE).toBe('µ ± ok');
-    expect(info.geoTransform).toEqual([400000, 30, 0, 3900000, 0, -30]);
+    const info = gdalinfoJson(path, ['-mdd', 'all']);
+    if (info) {
+      expect(info.metadata[''].NOTE).toBe('µ ± ok');
+      expect(info.geoTransform).toEqual([400000, 30, 0, 3900000, 0, -30]);
+    }
     const back = await readRaster(path);
     expect(Array.from(back.data.subarray(0, 20))).toEqual(Array.from(values.subarray(0, 20)));
     expect(back.data[values.length - 1]).toBe(values[values.length - 1]);
