@@ -72,10 +72,9 @@ export async function runFitPipeline(run: FitRunOptions): Promise<FitRunResult> 
   const axis = makeTimeAxis(stack.dates);
   const nDates = axis.dates.length;
   const context: FitContext = { tCentredYears: axis.tCentredYears, tMidYears: axis.tMidYears, scaleToMm: run.scaleToMm, options: run.options };
+  // Whole rows per tile, as many as the kernel takes (at least one: kernels split a tile that
+  // exceeds one device binding into chunks themselves).
   const tileRows = Math.max(1, Math.min(height, run.tileRows ?? Math.floor(kernel.maxTilePixels(nDates) / width)));
-  if (tileRows * width > kernel.maxTilePixels(nDates) && tileRows === 1 && width > kernel.maxTilePixels(nDates)) {
-    throw new Error(`one row of ${width} pixels × ${nDates} dates exceeds the ${kernel.description} tile limit`);
-  }
   const depth = Math.max(1, run.depth ?? 3);
   const maskMin = run.maskMin ?? 0;
 
