@@ -104,6 +104,19 @@ describe.skipIf(!GDAL_AVAILABLE)('hazards from Shapefiles and GeoPackages (ogr2o
     expect(await hazardsCsv('gpkg-single', at('lines-only.gpkg'), [at('slumps.shp'), `${gpkg}:lakes`])).toBe(reference);
   });
 
+  it('a GeoPackage CRS known only by its WKT definition goes through proj4', async () => {
+    // The same file with the 4540 entry's organization blanked: no EPSG code to look up, only the
+    // WKT GDAL wrote into gpkg_spatial_ref_sys.definition.
+    const { default: initSqlJs } = await import('sql.js');
+    const SQL = await initSqlJs();
+    const db = new SQL.Database(new Uint8Array(readFileSync(at('hazards.gpkg'))));
+    db.exec("UPDATE gpkg_spatial_ref_sys SET organization = 'NONE', organization_coordsys_id = 0 WHERE srs_id = 4540");
+    writeFileSync(at('wkt-only.gpkg'), (db as unknown as { export(): Uint8Array }).export());
+    db.close();
+    const reference = await hazardsCsv('geojson-3', `${FIXTURE}/corridor.geojson`, [`${FIXTURE}/thermokarst.geojson`]);
+    expect(await hazardsCsv('gpkg-wkt', `${FIXTURE}/corridor.geojson`, [`${at('wkt-only.gpkg')}:slumps`, `${at('wkt-only.gpkg')}:lakes`])).toBe(reference);
+  });
+
   it('the railway name decodes through the .cpg (UTF-8)', async () => {
     const { readVectorLayer } = await import('../src/io/vector-node.ts');
     const layer = await readVectorLayer(at('lines.shp'));
@@ -137,6 +150,7 @@ describe.skipIf(!GDAL_AVAILABLE)('hazards from Shapefiles and GeoPackages (ogr2o
       ogr2ogr('-f', 'GPKG', at('null.gpkg'), at('null.geojson'));
       return ['--features', at('null.gpkg')];
     }, 'null.gpkg', /feature 2 \(fid 3\) has no geometry/],
+    ['an absurdly large GeoPackage', () => { writeFileSync(at('huge.gpkg'), ''); truncateSync(at('huge.gpkg'), 1024 ** 3 + 1); return ['--features', at('huge.gpkg')]; }, 'huge.gpkg', /too large a vector layer/],
     ['an unknown format', () => { writeFileSync(at('features.kml'), '<kml/>'); return ['--features', at('features.kml')]; }, 'features.kml', /unknown vector format ".kml"/],
   ];
   for (const [label, setup, file, problem] of bad) {

@@ -31,7 +31,7 @@ export interface NativeVectorLayer {
 export async function readVectorFileBytes(path: string): Promise<Uint8Array> {
   const size = await fileSizeOrThrow(path);
   if (size > MAX_VECTOR_FILE_BYTES) {
-    throw new InputError(path, `${(size / 1024 ** 3).toFixed(1)} GiB is too large a vector layer to read into memory (limit ${MAX_VECTOR_FILE_BYTES / 1024 ** 3} GiB); clip it to the study area first (ogr2ogr -spat)`);
+    throw new InputError(path, `${Math.ceil(size / 1024 ** 2)} MiB is too large a vector layer to read into memory (limit ${MAX_VECTOR_FILE_BYTES / 1024 ** 2} MiB); clip it to the study area first (ogr2ogr -spat)`);
   }
   return new Uint8Array(await readFile(path));
 }
