@@ -1,4 +1,4 @@
-// `permasar hazards --lines L.geojson --features F.geojson --out DIR`: thermokarst features
+// `permasar hazards --lines LAYER --features LAYER [--features LAYER …] --out DIR`: thermokarst features
 // (thaw slumps, thaw lakes) within buffers of infrastructure lines (railway, highway), the
 // study's Fig. 10b, with distances on the WGS 84 ellipsoid (core/geodesy.ts). Outputs go through
 // a staging folder and appear only when complete.
