@@ -123,6 +123,20 @@ describe.skipIf(!GDAL_AVAILABLE)('hazards from Shapefiles and GeoPackages (ogr2o
     expect(layer.features.map((f) => f.properties.name)).toContain('Qinghai–Tibet railway (toy)');
   });
 
+  it('a dBase record flagged deleted is no feature (as GDAL reads it)', async () => {
+    for (const ext of ['shp', 'shx', 'prj']) copyFileSync(at(`slumps.${ext}`), at(`deleted.${ext}`));
+    const dbf = new Uint8Array(readFileSync(at('slumps.dbf')));
+    const view = new DataView(dbf.buffer);
+    const second = view.getUint16(8, true) + view.getUint16(10, true);
+    dbf[second] = 0x2a;
+    writeFileSync(at('deleted.dbf'), dbf);
+    const { readVectorLayer } = await import('../src/io/vector-node.ts');
+    const ids = (await readVectorLayer(at('deleted.shp'))).features.map((f) => f.properties.id);
+    const all = (await readVectorLayer(at('slumps.shp'))).features.map((f) => f.properties.id);
+    expect(all).toEqual(['S1', 'S2', 'S3', 'S4', 'S5']);
+    expect(ids).toEqual(['S1', 'S3', 'S4', 'S5']);
+  });
+
   // Each bad input: one line naming the file and the problem, exit 1, no output folder.
   const bad: [string, () => string[], string, RegExp][] = [
     ['a .shp without .prj', () => {

@@ -134,12 +134,17 @@ export async function readShapefileLayer(shpPath: string): Promise<NativeVectorL
   if (records === 0) throw new InputError(shpPath, 'the layer is empty (no features)');
 
   const encoding = dbaseEncoding(dbfBytes, cpgText, cpgPath);
+  // A dBase record flagged deleted ('*' in its first byte) is no feature, as GDAL reads it; the
+  // package does not look at the flag, so it is read here and the record skipped below.
+  const deleted = (i: number): boolean => dbfBytes[headerBytes + i * recordBytes] === 0x2a;
   const features: GeoJsonFeature[] = [];
+  let recordsRead = 0;
   try {
     const source = await openShapefile(shpBytes, dbfBytes, { encoding });
     for (let result = await source.read(); !result.done; result = await source.read()) {
+      const index = recordsRead++;
+      if (deleted(index)) continue;
       const { geometry, properties } = result.value;
-      const index = features.length;
       if (geometry === null) throw new InputError(shpPath, `feature ${index} has no geometry (a null shape)`);
       const props: JsonObject = {};
       for (const [key, value] of Object.entries(properties ?? {})) props[key] = value instanceof Date ? value.toISOString().slice(0, 10) : (value as Json);
@@ -149,6 +154,7 @@ export async function readShapefileLayer(shpPath: string): Promise<NativeVectorL
     if (e instanceof InputError) throw e;
     throw new InputError(shpPath, `not a readable shapefile (${(e as Error).message.split('\n')[0]})`);
   }
-  if (features.length !== records) throw new InputError(shpPath, `read ${features.length} of its ${records} shapes (damaged file)`);
+  if (recordsRead !== records) throw new InputError(shpPath, `read ${recordsRead} of its ${records} shapes (damaged file)`);
+  if (features.length === 0) throw new InputError(dbfPath, 'every record is flagged deleted: the layer is empty');
   return { features, crs: { wkt, file: prjPath } };
 }
