@@ -14,6 +14,8 @@ import { PLANTED_ENVELOPE } from '../data/sample-alt.ts';
 import { writeGeoTiffFile } from '../src/io/geotiff-write-node.ts';
 import { readRaster } from '../src/io/raster-node.ts';
 import { parseCsv } from '../src/io/csv.ts';
+import { execFileSync } from 'node:child_process';
+import { GDAL_AVAILABLE } from './support/gdal.ts';
 
 registerCommand('alt', async () => (await import('../src/cli/cmd-alt.ts')).altCommand);
 registerCommand('envelope', async () => (await import('../src/cli/cmd-envelope.ts')).envelopeCommand);
@@ -89,6 +91,45 @@ describe('permasar alt', () => {
     expect(summary.pixels.withAlt).toBeGreaterThan(1000);
   });
 
+  it.skipIf(!GDAL_AVAILABLE)('--sites from a Shapefile (UTM 46N) and a GeoPackage (EPSG:4540) equals the CSV run', async () => {
+    // GDAL reads the CSV as points (its CSV driver) and writes them projected: the layers a user
+    // would bring, made by ogr2ogr, not by us.
+    const csv = path.join(dir, 'alt', 'alt_sites.csv');
+    const fromCsv = ['-oo', 'X_POSSIBLE_NAMES=lon', '-oo', 'Y_POSSIBLE_NAMES=lat', '-oo', 'AUTODETECT_TYPE=YES', '-s_srs', 'EPSG:4326'];
+    execFileSync('ogr2ogr', [...fromCsv, '-t_srs', 'EPSG:32646', path.join(dir, 'sites.shp'), csv], { stdio: 'ignore' });
+    execFileSync('ogr2ogr', ['-f', 'GPKG', ...fromCsv, '-t_srs', 'EPSG:4540', '-nln', 'boreholes', path.join(dir, 'sites.gpkg'), csv], { stdio: 'ignore' });
+    const outputs: Record<string, { rows: string[][]; header: string[]; n: Float32Array }> = {};
+    for (const [label, sites] of [['csv', csv], ['shp', path.join(dir, 'sites.shp')], ['gpkg', `${path.join(dir, 'sites.gpkg')}:boreholes`]]) {
+      const out = path.join(dir, `out-sites-${label}`);
+      const { code, errors } = await run(['alt', '--amplitude', path.join(dir, 'amplitude_vertical.tif'), '--moisture', path.join(dir, 'alt', 'october_moisture.tif'),
+        '--sites', sites, '--out', out, '--device', 'cpu', '--quiet']);
+      expect(errors).toEqual([]);
+      expect(code).toBe(0);
+      const table = parseCsv(await readFile(path.join(out, 'sites.csv'), 'utf8'), 'sites.csv');
+      outputs[label] = { rows: table.rows, header: table.header, n: (await readRaster(path.join(out, 'n.tif'))).data };
+    }
+    const reference = outputs.csv;
+    expect(reference.rows.length).toBeGreaterThanOrEqual(10);
+    const col = (name: string) => reference.header.indexOf(name);
+    for (const label of ['shp', 'gpkg']) {
+      const { rows, header, n } = outputs[label];
+      expect(header).toEqual(reference.header);
+      expect(rows).toHaveLength(reference.rows.length);
+      rows.forEach((row, i) => {
+        const want = reference.rows[i];
+        // The same site, the same pixel, the same solved n and verdict; lon/lat back through
+        // GDAL's projection and proj4's inverse to ~1 mm. `line` is the record number there.
+        for (const c of ['name', 'alt_m', 'pixel_row', 'pixel_col', 'amplitude_mm', 'N', 'n', 'outcome']) expect(row[col(c)], `${label} ${want[col('name')]} ${c}`).toBe(want[col(c)]);
+        expect(Math.abs(Number(row[col('lon')]) - Number(want[col('lon')]))).toBeLessThan(1e-8);
+        expect(Math.abs(Number(row[col('lat')]) - Number(want[col('lat')]))).toBeLessThan(1e-8);
+        expect(Number(row[col('line')])).toBe(i + 1);
+      });
+      let worst = 0;
+      reference.n.forEach((v, i) => { worst = Math.max(worst, Number.isNaN(v) !== Number.isNaN(n[i]) ? Infinity : Number.isNaN(v) ? 0 : Math.abs(v - n[i])); });
+      expect(worst, `${label}: n.tif against the CSV run`).toBeLessThan(1e-6);
+    }
+  });
+
   it('envelope recovers a planted 55 mm crossing', async () => {
     const out = path.join(dir, 'out-env');
     const { code, errors } = await run(['envelope', '--amplitude', path.join(dir, 'amplitude_wide.tif'), '--alt-ref', path.join(dir, 'reference_alt_wide.tif'), '--out', out, '--quiet']);
@@ -105,6 +146,8 @@ describe('permasar alt', () => {
     ['sites all outside the grid', async (d) => { await writeFile(path.join(d, 'far.csv'), 'lon,lat,alt_m\n100,30,2\n101,31,1.5\n'); return ['--sites', path.join(d, 'far.csv')]; }, /far\.csv: no site left to constrain n \(2 skipped; first: line 2: outside the amplitude grid/],
     ['a constant n at or above N everywhere', async () => ['--n', '0.35', '--moisture', '0.3'], /no pixel has a finite ALT \(.*N ≤ n/],
     ['negative amplitudes only', async (d) => ['--amplitude', path.join(d, 'negative.tif')], /negative\.tif: every amplitude is negative/],
+    ['sites as lines, not points', async () => ['--sites', 'data/fixtures/hazards/corridor.geojson'], /corridor\.geojson: feature 0 is a LineString; ALT sites are Point features/],
+    ['point sites without alt_m', async () => ['--sites', 'data/fixtures/hazards/thermokarst.geojson'], /thermokarst\.geojson: feature 0: no "alt_m" attribute/],
     ['moisture in percent', async () => ['--moisture', '30'], /--moisture: 30 is not a volumetric water content/],
   ];
   for (const [label, setup, message] of bad) {

@@ -42,6 +42,7 @@ import { CpuAltKernel } from '../cpu/alt.ts';
 import { readRaster, type RasterData } from '../io/raster-node.ts';
 import { readCsv, writeCsv, writeJson } from '../io/text-files-node.ts';
 import { csvColumnIndex, csvNumbers, type CsvTable } from '../io/csv.ts';
+import { parseVectorSpec, readVectorLayer, type VectorLayer } from '../io/vector-node.ts';
 import { beginOutput } from '../io/output-dir-node.ts';
 import { writeGeoTiffFile } from '../io/geotiff-write-node.ts';
 import { isGeographicEpsg } from '../io/geotiff-write.ts';
@@ -65,7 +66,9 @@ options:
   --amplitude FILE        vertical amplitude GeoTIFF (mm unless its unit or --amplitude-unit says otherwise)
   --amplitude-unit U      mm|cm|m (default: the band's unit, else mm)
   --moisture FILE|VALUE   N in m³/m³: a GeoTIFF on any grid (bilinear onto the amplitude grid), or a constant
-  --sites CSV             in-situ ALT: columns lon, lat, alt_m (metres), optional name
+  --sites FILE            in-situ ALT: a CSV with columns lon, lat, alt_m (metres), optional name; or
+                          Point features with alt_m (and name) attributes in FILE.geojson, FILE.shp
+                          or FILE.gpkg[:LAYER] (reprojected to WGS 84 lon/lat)
   --n VALUE               constant n without --sites (default ${DEFAULT_FROZEN_WATER_CONTENT}, as earlier studies)
   --site-radius M         a site uses the nearest valid pixel within M metres (default 300)
   --outlier-k K           drop sites whose n differs from the median n of their ${OUTLIER_NEIGHBOURS} nearest sites by
@@ -171,6 +174,44 @@ function readSites(table: CsvTable): AltSiteInput[] {
   });
 }
 
+/**
+ * Sites from a vector layer (GeoJSON, Shapefile, GeoPackage; io/vector-node.ts): Point features
+ * with an alt_m attribute (metres) and an optional name, as the CSV's columns. `line` is the
+ * feature's record number counted from 1, where the CSV has its line.
+ */
+function sitesFromLayer(layer: VectorLayer): AltSiteInput[] {
+  const { file, features } = layer;
+  return features.map((feature, index) => {
+    const where = `feature ${index}`;
+    const geometry = feature.geometry;
+    const coordinates = geometry.coordinates;
+    if (geometry.type !== 'Point' || !Array.isArray(coordinates) || typeof coordinates[0] !== 'number' || typeof coordinates[1] !== 'number') {
+      throw new InputError(file, `${where} is a ${String(geometry.type)}; ALT sites are Point features`);
+    }
+    const [lonDeg, latDeg] = coordinates as [number, number];
+    if (!(Math.abs(lonDeg) <= 180 && Math.abs(latDeg) <= 90)) throw new InputError(file, `${where}: (${lonDeg}, ${latDeg}) is not a longitude, latitude in degrees`);
+    const altKey = Object.keys(feature.properties).find((k) => k.toLowerCase() === 'alt_m');
+    const raw = altKey === undefined ? undefined : feature.properties[altKey];
+    const altM = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+    if (!Number.isFinite(altM)) {
+      throw new InputError(file, `${where}: ${altKey === undefined ? 'no "alt_m" attribute' : `"alt_m" is not a number (${JSON.stringify(raw)})`} (ALT at the site in metres; attributes: ${Object.keys(feature.properties).join(', ') || 'none'})`);
+    }
+    const nameKey = Object.keys(feature.properties).find((k) => k.toLowerCase() === 'name');
+    const name = nameKey === undefined ? null : feature.properties[nameKey];
+    return { name: typeof name === 'string' && name !== '' ? name : typeof name === 'number' ? String(name) : `feature ${index}`, lonDeg, latDeg, altM, line: index + 1 };
+  });
+}
+
+/** --sites: a CSV (lon, lat, alt_m, optional name), or a vector layer of points with alt_m. */
+async function readSitesFile(spec: string): Promise<{ file: string; sites: AltSiteInput[] }> {
+  if (parseVectorSpec(spec).format !== null) {
+    const layer = await readVectorLayer(spec);
+    return { file: layer.file, sites: sitesFromLayer(layer) };
+  }
+  const table = await readCsv(spec);
+  return { file: spec, sites: readSites(table) };
+}
+
 function selectAltKernel(choice: DeviceChoice, log: (line: string) => void): Promise<SelectedKernel<AltKernel>> {
   const makeGpu = async (ctx: GpuContext) => (await import('../gpu/alt-kernel.ts')).createGpuAltKernel(ctx);
   return selectKernel<AltKernel>(choice, makeGpu, () => new CpuAltKernel(), FallbackAltKernel, log);
@@ -225,9 +266,8 @@ export async function runAltCommand(values: Record<string, unknown>): Promise<Al
   let sites: AltSiteResult[] = [];
   let surface: FrozenWaterSurface;
   if (values.sites !== undefined) {
-    const sitesFile = path.resolve(String(values.sites));
-    const table = await readCsv(sitesFile);
-    sites = sampleSites(readSites(table), siteGeometry(grid, amplitude.file), amplitude.raster.data, thawed, { searchRadiusM: radiusM, outlierK, densities, amplitudeToMetres: amplitude.toMetres });
+    const { file: sitesFile, sites: siteInputs } = await readSitesFile(path.resolve(String(values.sites)));
+    sites = sampleSites(siteInputs, siteGeometry(grid, amplitude.file), amplitude.raster.data, thawed, { searchRadiusM: radiusM, outlierK, densities, amplitudeToMetres: amplitude.toMetres });
     for (const s of sites) if (s.outcome !== 'kept') say(`site ${s.name} (line ${s.line}) ${s.outcome}: ${s.reason}`);
     const fitted = fitFrozenWaterSurface(sites, siteGeometry(grid, amplitude.file), smoothing);
     if (!fitted) {

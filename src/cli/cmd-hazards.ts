@@ -1,23 +1,23 @@
-// `permasar hazards --lines L.geojson --features F.geojson --out DIR`: thermokarst features
+// `permasar hazards --lines LAYER --features LAYER [--features LAYER …] --out DIR`: thermokarst features
 // (thaw slumps, thaw lakes) within buffers of infrastructure lines (railway, highway), the
 // study's Fig. 10b, with distances on the WGS 84 ellipsoid (core/geodesy.ts). Outputs go through
 // a staging folder and appear only when complete.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.ts';
-import { antimeridianMarginProblem, countHazards, DEFAULT_NEAREST_SEARCH_M, type HazardCounts } from '../core/hazards.ts';
-import { nearFeaturesGeoJson, parseFeaturesGeoJson, parseLinesGeoJson, type NearestAnnotation } from '../io/geojson.ts';
-import { fileSizeOrThrow } from '../io/files-node.ts';
+import { antimeridianMarginProblem, countHazards, DEFAULT_NEAREST_SEARCH_M, type HazardCounts, type HazardFeature } from '../core/hazards.ts';
+import { featuresFromFeatures, linesFromFeatures, nearFeaturesGeoJson, type GeoJsonLayer, type NearestAnnotation } from '../io/geojson.ts';
+import { readVectorLayer } from '../io/vector-node.ts';
 import { beginOutput } from '../io/output-dir-node.ts';
 import { writeCsv, writeJson } from '../io/text-files-node.ts';
 import { encodePng } from '../plot/png.ts';
 import { barChart } from '../plot/charts.ts';
-import { numberListOption, numberOption, requiredString } from './options.ts';
+import { numberListOption, numberOption, requiredString, requiredStringList } from './options.ts';
 import type { Command } from './command.ts';
 
 export const DEFAULT_BUFFERS_M = [500, 1000, 1500, 2000];
 
-const USAGE = `usage: permasar hazards --lines LINES.geojson --features FEATURES.geojson --out DIR [options]
+const USAGE = `usage: permasar hazards --lines LINES --features FEATURES [--features MORE ...] --out DIR [options]
 
 Counts features of each type within each buffer distance of each class of line (the study's
 Fig. 10b: thaw slumps and thaw lakes within 500–2,000 m of the QTEC railway and highway).
@@ -25,8 +25,12 @@ Distances are geodesic on the WGS 84 ellipsoid; a polygon counts when any part o
 the distance (or a line crosses it or lies inside it).
 
 options:
-  --lines FILE            GeoJSON LineString/MultiLineString features (WGS 84 lon/lat)
-  --features FILE         GeoJSON Point/MultiPoint/Polygon/MultiPolygon features
+  --lines LAYER           LineString/MultiLineString features
+  --features LAYER        Point/MultiPoint/Polygon/MultiPolygon features; repeat it to add layers
+                          (e.g. slumps as points in one file, lakes as polygons in another)
+  A LAYER is FILE.geojson|.json (WGS 84 lon/lat), FILE.shp (with .dbf and .prj, any CRS; a .cpg
+  sets the attribute encoding) or FILE.gpkg[:NAME] (GeoPackage; NAME picks the table when it
+  holds several). Shapefile and GeoPackage layers are reprojected to WGS 84 with proj4.
   --class-property NAME   property of a line holding its class (default "class"; e.g. railway, highway)
   --type-property NAME    property of a feature holding its type (default "type"; e.g. thaw slump, thaw lake)
   --buffers M,M,...       buffer distances in metres (default ${DEFAULT_BUFFERS_M.join(',')})
@@ -36,17 +40,8 @@ options:
   --overwrite             replace an existing output folder (only once the new one is complete)
   --quiet                 no result lines on the terminal`;
 
-async function readText(path: string): Promise<string> {
-  await fileSizeOrThrow(path);
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw new InputError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-}
-
 /** hazards.json: the Fig. 10b table, per class and type, plus what it was computed from. */
-export function hazardsTableJson(result: HazardCounts, inputs: { lines: string; features: string; class_property: string; type_property: string }, lineSummary: Record<string, { lines: number; edges: number }>): object {
+export function hazardsTableJson(result: HazardCounts, inputs: { lines: string; features: string[]; class_property: string; type_property: string }, lineSummary: Record<string, { lines: number; edges: number }>): object {
   const byBuffer = (values: number[]): Record<string, number> => Object.fromEntries(result.buffersM.map((b, i) => [String(b), values[i]]));
   const table: Record<string, Record<string, Record<string, number>>> = {};
   result.lineClasses.forEach((lineClass, c) => {
@@ -80,7 +75,7 @@ export const hazardsCommand: Command = {
   positionals: [0, 0],
   options: {
     lines: { type: 'string' },
-    features: { type: 'string' },
+    features: { type: 'string', multiple: true },
     'class-property': { type: 'string' },
     'type-property': { type: 'string' },
     buffers: { type: 'string' },
@@ -91,7 +86,7 @@ export const hazardsCommand: Command = {
   },
   async run(values) {
     const linesPath = requiredString(values, 'lines');
-    const featuresPath = requiredString(values, 'features');
+    const featuresPaths = requiredStringList(values, 'features');
     const outDir = requiredString(values, 'out');
     const classProperty = typeof values['class-property'] === 'string' ? values['class-property'] : 'class';
     const typeProperty = typeof values['type-property'] === 'string' ? values['type-property'] : 'type';
@@ -100,11 +95,20 @@ export const hazardsCommand: Command = {
     if (new Set(buffersM).size !== buffersM.length) throw new InputError('--buffers', `repeated distance in ${buffersM.join(',')}`);
     const nearestSearchM = numberOption(values, 'nearest-search', DEFAULT_NEAREST_SEARCH_M, (v) => (v >= 0 && v <= 200_000 ? null : 'must be between 0 and 200000 m'));
 
-    const lines = parseLinesGeoJson(await readText(linesPath), linesPath, classProperty);
-    const features = parseFeaturesGeoJson(await readText(featuresPath), featuresPath, typeProperty);
+    const linesLayer = await readVectorLayer(linesPath);
+    const lines = linesFromFeatures(linesLayer.features, linesLayer.file, classProperty);
+    // Several --features layers are validated one by one (errors name their file), then counted
+    // as one layer; near_features.geojson lists them in the order given.
+    const features: GeoJsonLayer<HazardFeature> = { items: [], raw: [] };
+    for (const featuresPath of featuresPaths) {
+      const layer = await readVectorLayer(featuresPath);
+      const read = featuresFromFeatures(layer.features, layer.file, typeProperty);
+      features.items.push(...read.items);
+      features.raw.push(...read.raw);
+    }
     const searchM = Math.max(Math.max(...buffersM), nearestSearchM);
     const nearSeam = antimeridianMarginProblem(lines.items, searchM);
-    if (nearSeam) throw new InputError(linesPath, nearSeam);
+    if (nearSeam) throw new InputError(linesLayer.file, nearSeam);
 
     const out = await beginOutput(outDir, { overwrite: values.overwrite === true });
     try {
@@ -124,7 +128,7 @@ export const hazardsCommand: Command = {
         });
       });
       await writeCsv(join(out.dir, 'hazards.csv'), ['line_class', 'feature_type', 'buffer_m', 'count'], rows);
-      await writeJson(join(out.dir, 'hazards.json'), hazardsTableJson(result, { lines: linesPath, features: featuresPath, class_property: classProperty, type_property: typeProperty }, lineSummary));
+      await writeJson(join(out.dir, 'hazards.json'), hazardsTableJson(result, { lines: linesPath, features: featuresPaths, class_property: classProperty, type_property: typeProperty }, lineSummary));
 
       // Grouped bars like Fig. 10b: one group per buffer, one bar per (class, type).
       const series = result.lineClasses.flatMap((lineClass, c) =>

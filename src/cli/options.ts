@@ -38,3 +38,15 @@ export function choiceOption<T extends string>(values: Values, name: string, cho
   if (!choices.includes(raw as T)) throw new InputError(`--${name}`, `expected one of ${choices.join('|')}, got "${String(raw)}"`);
   return raw as T;
 }
+
+/**
+ * A repeatable option (declared `multiple: true` for parseArgs): every value in the order
+ * given, e.g. `--features slumps.shp --features lakes.gpkg`. At least one is required.
+ */
+export function requiredStringList(values: Values, name: string): string[] {
+  const raw = values[name];
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  if (list.length === 0) throw new InputError(`--${name}`, 'is required');
+  if (list.some((v) => typeof v !== 'string' || v === '')) throw new InputError(`--${name}`, 'is empty');
+  return list as string[];
+}

@@ -10,8 +10,8 @@
 import { InputError } from '../core/errors.ts';
 import { pathProblem, type HazardFeature, type HazardLine } from '../core/hazards.ts';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
 
 /** One input feature as read, kept so outputs can repeat its geometry and properties. */
 export interface GeoJsonFeature {
@@ -31,7 +31,7 @@ function isObject(value: Json | undefined): value is JsonObject {
 }
 
 /** Parses the text and returns its features (a FeatureCollection, or a single Feature). */
-function readFeatures(text: string, file: string): GeoJsonFeature[] {
+export function readGeoJsonFeatures(text: string, file: string): GeoJsonFeature[] {
   let root: Json;
   try {
     root = JSON.parse(text) as Json;
@@ -143,7 +143,11 @@ function coordinatesOf(feature: GeoJsonFeature, where: () => string, file: strin
  * Refuses antimeridian crossings and edges over 1,000 km (core/hazards.ts pathProblem).
  */
 export function parseLinesGeoJson(text: string, file: string, classProperty: string): GeoJsonLayer<HazardLine> {
-  const raw = readFeatures(text, file);
+  return linesFromFeatures(readGeoJsonFeatures(text, file), file, classProperty);
+}
+
+/** parseLinesGeoJson on features already read (from any vector format, in WGS 84 lon/lat). */
+export function linesFromFeatures(raw: GeoJsonFeature[], file: string, classProperty: string): GeoJsonLayer<HazardLine> {
   const items = raw.map((feature, index): HazardLine => {
     const where = (): string => label(feature, index);
     const type = feature.geometry.type;
@@ -168,7 +172,11 @@ export function parseLinesGeoJson(text: string, file: string, classProperty: str
  * property. Polygon rings that cross the antimeridian are refused like lines.
  */
 export function parseFeaturesGeoJson(text: string, file: string, typeProperty: string): GeoJsonLayer<HazardFeature> {
-  const raw = readFeatures(text, file);
+  return featuresFromFeatures(readGeoJsonFeatures(text, file), file, typeProperty);
+}
+
+/** parseFeaturesGeoJson on features already read (from any vector format, in WGS 84 lon/lat). */
+export function featuresFromFeatures(raw: GeoJsonFeature[], file: string, typeProperty: string): GeoJsonLayer<HazardFeature> {
   const items = raw.map((feature, index): HazardFeature => {
     const where = (): string => label(feature, index);
     const type = feature.geometry.type;
