@@ -45,7 +45,7 @@ import { csvColumnIndex, csvNumbers, type CsvTable } from '../io/csv.ts';
 import { parseVectorSpec, readVectorLayer, type VectorLayer } from '../io/vector-node.ts';
 import { beginOutput } from '../io/output-dir-node.ts';
 import { writeGeoTiffFile } from '../io/geotiff-write-node.ts';
-import { isGeographicEpsg } from '../io/geotiff-write.ts';
+import { isGeographicEpsg } from '../io/crs.ts';
 import { renderRasterQuicklook } from '../plot/raster.ts';
 import { histogram } from '../plot/charts.ts';
 import { encodePng } from '../plot/png.ts';

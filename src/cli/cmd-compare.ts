@@ -260,6 +260,7 @@ export async function runCompareCommand(values: Record<string, unknown>, ascDir:
       for (const p of DECOMPOSITION_PRODUCTS) {
         await writeGeoTiffFile(path.join(output.dir, p.file), grid, run.outputs[p.key as keyof CompareOutputs] as Float32Array, {
           sampleType: 'float32',
+          overviewResampling: p.unit === 'day of year' ? 'nearest' : 'average', // days are never averaged
           bandDescription: p.description,
           bandUnit: p.unit,
           metadata: { PRODUCT: p.file.replace('.tif', ''), UNITS: p.unit, SOFTWARE: 'permasar' },

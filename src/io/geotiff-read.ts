@@ -5,6 +5,7 @@
 import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
 import type { GeoTransform, RasterGrid } from '../core/grid.ts';
 import { InputError } from '../core/errors.ts';
+import { crsOfEpsg, describeUnusableEpsg } from './crs.ts';
 
 /** A raster read into memory. */
 export interface RasterData {
@@ -32,9 +33,12 @@ export interface GeoTiffInfo {
   description: string | null;
 }
 
-// GeoKey values.
+// GeoKey values (OGC GeoTIFF 1.1).
 const USER_DEFINED = 32767;
 const RASTER_PIXEL_IS_POINT = 2;
+const MODEL_TYPE_PROJECTED = 1;
+const MODEL_TYPE_GEOGRAPHIC = 2;
+const MODEL_TYPE_GEOCENTRIC = 3;
 
 function describeError(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
@@ -131,9 +135,37 @@ export async function gridOfImage(image: GeoTIFFImage, file: string): Promise<Ra
   if (keys.GTRasterTypeGeoKey === RASTER_PIXEL_IS_POINT) {
     gt = [gt[0] - 0.5 * gt[1] - 0.5 * gt[2], gt[1], gt[2], gt[3] - 0.5 * gt[4] - 0.5 * gt[5], gt[4], gt[5]];
   }
-  const code = Number(keys.ProjectedCSTypeGeoKey ?? keys.GeographicTypeGeoKey ?? Number.NaN);
-  const epsg = Number.isInteger(code) && code > 0 && code !== USER_DEFINED ? code : null;
-  return { width, height, geoTransform: gt, epsg };
+  return { width, height, geoTransform: gt, epsg: epsgOfGeoKeys(keys, file) };
+}
+
+/**
+ * The EPSG code of a file's GeoKeys, or null when it states no CRS. GTModelType says which key
+ * holds the code (ProjectedCSTypeGeoKey for projected, GeographicTypeGeoKey for geographic),
+ * as GDAL reads them; without GTModelType, the projected key wins (a projected CRS also names
+ * its datum's geographic CRS). The EPSG database (crs.ts), not the code's range, says what the
+ * code is; a user-defined CRS (32767, parameters in GeoKeys) or an unknown code is refused.
+ */
+export function epsgOfGeoKeys(keys: Record<string, unknown>, file: string): number | null {
+  const model = Number(keys.GTModelTypeGeoKey ?? Number.NaN);
+  const projected = keys.ProjectedCSTypeGeoKey as number | undefined;
+  const geographic = keys.GeographicTypeGeoKey as number | undefined;
+  if (model === MODEL_TYPE_GEOCENTRIC) throw new InputError(file, 'has a geocentric CRS (GTModelType 3); permasar needs a geographic or projected grid');
+  const raw = model === MODEL_TYPE_GEOGRAPHIC ? geographic : model === MODEL_TYPE_PROJECTED ? projected : projected ?? geographic;
+  if (raw === undefined || raw === null) {
+    if (model === MODEL_TYPE_PROJECTED || model === MODEL_TYPE_GEOGRAPHIC) {
+      throw new InputError(file, `GeoKeys say ${model === MODEL_TYPE_PROJECTED ? 'projected' : 'geographic'} but give no ${model === MODEL_TYPE_PROJECTED ? 'ProjectedCSTypeGeoKey' : 'GeographicTypeGeoKey'}; reproject with gdalwarp -t_srs EPSG:<code>`);
+    }
+    return null;
+  }
+  const code = Number(raw);
+  if (code === USER_DEFINED) {
+    const citation = String(keys.GTCitationGeoKey ?? keys.PCSCitationGeoKey ?? keys.GeogCitationGeoKey ?? '').split('|')[0].trim();
+    throw new InputError(file, `user-defined CRS${citation ? ` ("${citation.slice(0, 80)}")` : ''} without an EPSG code; assign or reproject to one (gdal_translate -a_srs / gdalwarp -t_srs EPSG:<code>)`);
+  }
+  if (!Number.isInteger(code) || code <= 0 || !crsOfEpsg(code)) {
+    throw new InputError(file, `unusable CRS: ${Number.isInteger(code) && code > 0 ? describeUnusableEpsg(code) : `GeoKey value ${String(raw)}`}`);
+  }
+  return code;
 }
 
 /**

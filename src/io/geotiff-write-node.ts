@@ -1,19 +1,25 @@
-// Node file sink for GeoTiffStreamWriter: positional writes into a file sized up front, fsync
-// on close so a committed output folder (output-dir-node.ts) holds complete files.
+// Node file writer for Cloud-Optimized GeoTIFFs (CogEncoder, geotiff-write.ts).
+//
+// Memory stays bounded by the row bands in flight plus the overview pyramid: each band of 256
+// rows, once complete, is compressed into its full-resolution tiles and appended to a
+// temporary file beside the output (`NAME.tif.tiles.partial`, in the same staging folder, see
+// output-dir-node.ts). `close` assembles the COG — header and IFDs, overview tiles, then the
+// stored full-resolution tiles band after band — fsyncs it and removes the temporary file.
+// On any failure both files are removed: nothing half-written is left.
 
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import type { RasterGrid } from '../core/grid.ts';
 import { InputError } from '../core/errors.ts';
-import { encodeGeoTiff, GeoTiffStreamWriter, type ByteSink, type GeoTiffWriteOptions } from './geotiff-write.ts';
+import { CogEncoder, encodeGeoTiff, type ByteSink, type CompressedBand, type GeoTiffWriteOptions } from './geotiff-write.ts';
 
 /** A GeoTIFF being written to disk. Call `close()` once every row is written. */
 export interface GeoTiffFileWriter {
   readonly path: string;
   readonly grid: RasterGrid;
   writeRows(row0: number, data: Float32Array | Uint8Array): Promise<void>;
-  /** Checks every row was written, fsyncs and closes the file. */
+  /** Checks every row was written, assembles the COG, fsyncs and closes it. */
   close(): Promise<void>;
-  /** Closes the file without the completeness check (on failure; the staging dir is removed). */
+  /** Drops everything written so far (on failure; the staging dir is removed anyway). */
   discard(): Promise<void>;
 }
 
@@ -30,49 +36,106 @@ class FileSink implements ByteSink {
   }
 }
 
-export async function createGeoTiffFile(path: string, grid: RasterGrid, opts: GeoTiffWriteOptions): Promise<GeoTiffFileWriter> {
-  let handle: FileHandle;
+async function openOrThrow(path: string, flags: string): Promise<FileHandle> {
   try {
-    handle = await open(path, 'w');
+    return await open(path, flags);
   } catch (e) {
     throw new InputError(path, `cannot create file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  try {
-    const writer = await GeoTiffStreamWriter.open(new FileSink(handle), grid, opts);
-    // Size the file now: rows may arrive out of order, and a full disk fails here, early.
-    await handle.truncate(writer.layout.totalBytes);
-    let closed = false;
-    return {
-      path,
-      grid,
-      writeRows: (row0, data) => writer.writeRows(row0, data),
-      async close() {
-        if (closed) return;
-        writer.finish();
-        closed = true;
-        await handle.sync();
-        await handle.close();
-      },
-      async discard() {
-        if (closed) return;
-        closed = true;
-        await handle.close().catch(() => undefined);
-      },
-    };
-  } catch (e) {
-    await handle.close().catch(() => undefined);
-    throw e;
-  }
 }
 
-/** Writes a whole raster in one go (small products, tests). */
+async function readExactly(handle: FileHandle, at: number, length: number): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(out, done, length - done, at + done);
+    if (bytesRead <= 0) throw new Error(`short read at byte ${at + done} of the tile store`);
+    done += bytesRead;
+  }
+  return out;
+}
+
+export async function createGeoTiffFile(path: string, grid: RasterGrid, opts: GeoTiffWriteOptions): Promise<GeoTiffFileWriter> {
+  // The encoder first: an unusable CRS is refused before any file exists.
+  const encoder = new CogEncoder(grid, opts, path);
+  const storePath = `${path}.tiles.partial`;
+  const store = await openOrThrow(storePath, 'w+');
+  const storeSink = new FileSink(store);
+  /** Where each band's compressed tiles lie in the store. */
+  const bandAt = new Map<number, { at: number; length: number }>();
+  let storeEnd = 0;
+  let state: 'open' | 'closed' | 'failed' = 'open';
+
+  const removeAll = async (): Promise<void> => {
+    await store.close().catch(() => undefined);
+    await rm(storePath, { force: true }).catch(() => undefined);
+    await rm(path, { force: true }).catch(() => undefined);
+  };
+  const keep = async (bands: CompressedBand[]): Promise<void> => {
+    for (const b of bands) {
+      // Reserve the range before awaiting, so concurrent writeRows never overlap.
+      const at = storeEnd;
+      storeEnd += b.bytes.length;
+      bandAt.set(b.band, { at, length: b.bytes.length });
+      await storeSink.write(at, b.bytes);
+    }
+  };
+
+  return {
+    path,
+    grid,
+    async writeRows(row0, data) {
+      if (state !== 'open') throw new Error(`GeoTiffFileWriter: ${path} is ${state}; rows ${row0}+ outside the open file`);
+      await keep(encoder.addRows(row0, data));
+    },
+    async close() {
+      if (state === 'closed') return;
+      if (state === 'failed') throw new Error(`GeoTiffFileWriter: ${path} was discarded`);
+      const layout = encoder.finish(); // throws on missing rows; the caller then discards
+      state = 'closed';
+      let out: FileHandle | null = null;
+      try {
+        out = await openOrThrow(path, 'w');
+        const sink = new FileSink(out);
+        await sink.write(0, layout.header);
+        await sink.write(layout.header.length, layout.overviewBytes);
+        let at = layout.fullResOffsetBytes;
+        for (let band = 0; band < encoder.nBands; band++) {
+          const stored = bandAt.get(band)!;
+          await sink.write(at, await readExactly(store, stored.at, stored.length));
+          at += stored.length;
+        }
+        if (at !== layout.totalBytes) throw new Error(`GeoTiffFileWriter: assembled ${at} bytes, planned ${layout.totalBytes}`);
+        await out.sync();
+        await out.close();
+        out = null;
+        await store.close();
+        await rm(storePath, { force: true });
+      } catch (e) {
+        await out?.close().catch(() => undefined);
+        await removeAll();
+        throw e;
+      }
+    },
+    async discard() {
+      if (state === 'closed' || state === 'failed') return;
+      state = 'failed';
+      await removeAll();
+    },
+  };
+}
+
+/** Writes a whole raster in one go (small products, tests); nothing is left on failure. */
 export async function writeGeoTiffFile(path: string, grid: RasterGrid, data: Float32Array | Uint8Array, opts: GeoTiffWriteOptions): Promise<void> {
-  const bytes = encodeGeoTiff(grid, data, opts);
-  const handle = await open(path, 'w');
+  const bytes = encodeGeoTiff(grid, data, opts, path);
+  const handle = await openOrThrow(path, 'w');
   try {
     await new FileSink(handle).write(0, bytes);
     await handle.sync();
-  } finally {
     await handle.close();
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    await rm(path, { force: true }).catch(() => undefined);
+    throw e;
   }
 }

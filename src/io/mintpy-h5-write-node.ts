@@ -8,10 +8,18 @@ import h5wasm from 'h5wasm/node';
 import type { File as H5File } from 'h5wasm';
 import { resolve } from 'node:path';
 import type { RasterGrid } from '../core/grid.ts';
+import { crsOfEpsg, describeUnusableEpsg } from './crs.ts';
 
 function gridAttributes(grid: RasterGrid): Record<string, string> {
   const g = grid.geoTransform;
   if (g[2] !== 0 || g[4] !== 0) throw new Error('MintPy grids are north-up; rotated geotransform given');
+  // MintPy's X_UNIT/Y_UNIT: "degrees" for a geographic CRS, "meters" for a projected one in
+  // metres (the EPSG database says which, crs.ts); no CRS means MintPy's default, EPSG:4326.
+  const epsg = grid.epsg ?? 4326;
+  const crs = crsOfEpsg(epsg);
+  if (!crs) throw new Error(`writeMintpy: ${describeUnusableEpsg(epsg)}`);
+  if (!crs.geographic && crs.metresPerUnit !== 1) throw new Error(`writeMintpy: EPSG:${epsg} (${crs.name}) is not in metres; MintPy's X_UNIT knows degrees and meters`);
+  const unit = crs.geographic ? 'degrees' : 'meters';
   return {
     LENGTH: String(grid.height),
     WIDTH: String(grid.width),
@@ -19,9 +27,9 @@ function gridAttributes(grid: RasterGrid): Record<string, string> {
     Y_FIRST: String(g[3]),
     X_STEP: String(g[1]),
     Y_STEP: String(g[5]),
-    EPSG: String(grid.epsg ?? 4326),
-    X_UNIT: grid.epsg === 4326 || grid.epsg === null ? 'degrees' : 'meters',
-    Y_UNIT: grid.epsg === 4326 || grid.epsg === null ? 'degrees' : 'meters',
+    EPSG: String(epsg),
+    X_UNIT: unit,
+    Y_UNIT: unit,
   };
 }
 

@@ -1,15 +1,23 @@
 // GeoTIFF writer options of every `fit` product, in one place, so the CLI (streamed to disk)
 // and the web app (encoded in memory for a download) write byte-identical headers: same tags,
-// same GDAL metadata, same nodata. Both writers share planGeoTiff, so identical options and
-// identical pixels give identical files.
+// same GDAL metadata, same nodata. Both writers share CogEncoder, so identical options and
+// identical pixels give identical Cloud-Optimized GeoTIFFs.
 import type { GeoTiffWriteOptions } from '../io/geotiff-write.ts';
 import { FIT_PRODUCT_INFO, type FitProductInfo } from './fit-products.ts';
 import type { FitProductKey } from '../core/fit-types.ts';
+
+/**
+ * Products whose overviews take the nearest pixel: a flag, counts, and the day of year (a
+ * mean of days 360 and 5 would be day 182, so days are never averaged). The rest are
+ * continuous and averaged, NaN-aware.
+ */
+const NEAREST_OVERVIEW_PRODUCTS: ReadonlySet<FitProductKey> = new Set(['peakDayOfYear', 'extremaCount', 'seasonalFlag', 'validEpochCount']);
 
 /** Float32 product with its description and unit as GDAL band metadata (gdalinfo shows them). */
 export function fitProductGeoTiffOptions(info: FitProductInfo): GeoTiffWriteOptions {
   return {
     sampleType: 'float32',
+    overviewResampling: NEAREST_OVERVIEW_PRODUCTS.has(info.key) ? 'nearest' : 'average',
     bandDescription: info.description,
     bandUnit: info.unit,
     metadata: { PRODUCT: info.file.replace('.tif', ''), UNITS: info.unit, SOFTWARE: 'permasar' },

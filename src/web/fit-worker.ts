@@ -18,6 +18,7 @@ import { checkEpochCount, resolveStackScale } from '../pipeline/fit-setup.ts';
 import { buildFitSummary } from '../pipeline/fit-summary.ts';
 import type { StackSource } from '../io/stack.ts';
 import { describeStackFiles, openStackFiles, readAlignedRaster } from './open-files.ts';
+import { installEpsgDatabase } from './epsg-database.ts';
 import type { DeviceChoice, FitOutcome, FitRequest, SeriesRequest, WorkerMessage, WorkerRequest } from './protocol.ts';
 
 registerShaderSource('fit', fitWgsl);
@@ -63,6 +64,7 @@ async function runFit(req: FitRequest): Promise<void> {
   opened = null;
   const stackName = describeStackFiles(req.stackFiles);
   post({ type: 'status', text: `reading ${stackName}` });
+  await installEpsgDatabase(); // GeoTIFF CRSs are checked against it (crs.ts)
   const stack = await openStackFiles(req.stackFiles);
   let keepOpen = false;
   try {

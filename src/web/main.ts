@@ -9,6 +9,7 @@ import { FIT_PRODUCT_INFO, productInfo } from '../pipeline/fit-products.ts';
 import { fitProductGeoTiffOptions, incidenceGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
 import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
 import { encodeGeoTiff } from '../io/geotiff-write.ts';
+import { installEpsgDatabase } from './epsg-database.ts';
 import type { RasterQuicklookOptions } from '../plot/raster.ts';
 import { MapView, type PixelHit } from './map-view.ts';
 import { drawSeriesPlot } from './series-plot.ts';
@@ -288,6 +289,8 @@ function finishTrack(t: Track): void {
 
 async function runAll(): Promise<void> {
   clearMessages();
+  // The downloads encode GeoTIFFs on this thread, with GeoKeys from the EPSG database.
+  await installEpsgDatabase();
   for (const t of tracks) {
     if (t.stackFiles.length) await fitTrack(t);
   }
@@ -512,11 +515,11 @@ function outputFiles(o: FitOutcome): { name: string; label: string; make: () => 
   const files = FIT_PRODUCT_INFO.map((info) => ({
     name: info.file,
     label: `${info.file}`,
-    make: () => encodeGeoTiff(o.grid, o.products[info.key], fitProductGeoTiffOptions(info)),
+    make: () => encodeGeoTiff(o.grid, o.products[info.key], fitProductGeoTiffOptions(info), info.file),
   }));
   if (o.incidence) {
     const inc = o.incidence;
-    files.push({ name: 'incidence.tif', label: 'incidence.tif', make: () => encodeGeoTiff(o.grid, inc.data, incidenceGeoTiffOptions(inc.source)) });
+    files.push({ name: 'incidence.tif', label: 'incidence.tif', make: () => encodeGeoTiff(o.grid, inc.data, incidenceGeoTiffOptions(inc.source), 'incidence.tif') });
   }
   files.push({ name: 'summary.json', label: 'summary.json', make: () => new TextEncoder().encode(JSON.stringify(o.summary, null, 2) + '\n') });
   return files;
