@@ -6,7 +6,6 @@
 // place only when complete.
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import proj4 from 'proj4';
 import { InputError } from '../core/errors.ts';
 import { describeGrid, type RasterGrid } from '../core/grid.ts';
 import { resampleToGrid } from '../core/resample.ts';
@@ -35,7 +34,7 @@ import {
   type FrozenWaterSurface,
   type SiteGeometry,
 } from '../pipeline/alt.ts';
-import { crsTransform, proj4Definition } from '../pipeline/compare.ts';
+import { crsTransform, lonLatToGrid } from '../pipeline/grid-crs.ts';
 import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
 import { StreamingStatistics } from '../pipeline/stats.ts';
 import { CpuAltKernel } from '../cpu/alt.ts';
@@ -138,10 +137,10 @@ export async function readAmplitude(values: Record<string, unknown>): Promise<{ 
   return { raster, file, unit, toMetres };
 }
 
-/** A raster on any grid (same CRS, or one proj4 knows) resampled bilinearly onto `target`. */
+/** A raster on any grid and CRS resampled onto `target` by gdalwarp's bilinear rule (core/resample.ts). */
 export async function readResampled(file: string, target: RasterGrid): Promise<{ data: Float32Array; sourceGrid: RasterGrid; raster: RasterData }> {
   const raster = await readRaster(path.resolve(file));
-  const transform = crsTransform(target, raster.grid, file);
+  const transform = crsTransform(target, raster.grid, file, 'the amplitude grid');
   const data = resampleToGrid(raster.grid, raster.data, target, 'bilinear', transform ?? undefined);
   let finite = 0;
   for (const v of data) if (Number.isFinite(v)) finite++;
@@ -149,14 +148,9 @@ export async function readResampled(file: string, target: RasterGrid): Promise<{
   return { data, sourceGrid: raster.grid, raster };
 }
 
+/** Sites are WGS 84 lon/lat: reprojected onto any geographic (CGCS2000, …) or projected grid. */
 function siteGeometry(grid: RasterGrid, file: string): SiteGeometry {
-  if (grid.epsg !== null && isGeographicEpsg(grid.epsg)) return { grid, geographic: true, lonLatToMap: (lon, lat) => [lon, lat] };
-  const def = proj4Definition(grid);
-  if (!def || grid.epsg === 3857) {
-    throw new InputError(file, `sites are lon/lat but the amplitude grid's CRS is ${grid.epsg ? `EPSG:${grid.epsg}` : 'unknown'}; permasar places sites on geographic or WGS 84 / UTM grids`);
-  }
-  const converter = proj4('EPSG:4326', def);
-  return { grid, geographic: false, lonLatToMap: (lon, lat) => converter.forward([lon, lat]) as [number, number] };
+  return { grid, geographic: grid.epsg !== null && isGeographicEpsg(grid.epsg), lonLatToMap: lonLatToGrid(grid, file) };
 }
 
 function readSites(table: CsvTable): AltSiteInput[] {

@@ -41,9 +41,10 @@ const T = DEFAULT_DIRECTION_THRESHOLDS;
 const USAGE = `usage: permasar compare ASC_FIT DESC_FIT --out DIR [options]
 
 ASC_FIT and DESC_FIT are output folders of permasar fit (ascending and descending track).
-The descending products are resampled onto the ascending grid (bilinear for rate and amplitude,
-on the unit circle for timing, nearest for the seasonal flag; NaN stays NaN) and compared on
-the overlap. Different CRSs are reprojected with proj4 (EPSG:4326, 3857, WGS 84 / UTM).
+The descending products are resampled onto the ascending grid as gdalwarp does (bilinear for
+rate and amplitude, NaN neighbours weighted 0 and the rest renormalised; on the unit circle for
+timing; nearest for the seasonal flag; identical grids copied exactly) and compared on the
+overlap. Tracks may be in any geographic or projected EPSG CRS; they are reprojected with proj4.
 
 options:
   --out DIR                  output folder (refused if it exists, unless --overwrite)

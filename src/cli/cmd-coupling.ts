@@ -5,7 +5,6 @@
 // The maths is in core/coupling.ts; this module reads, checks and writes.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import proj4 from 'proj4';
 import { InputError } from '../core/errors.ts';
 import { mapToPixel, pixelCentre, sameGrid, describeGrid, type RasterGrid } from '../core/grid.ts';
 import { DAYS_PER_DECIMAL_YEAR, makeTimeAxis, parseYmd, ymdToDecimalYear, yearFractionToDayOfYear } from '../core/time.ts';
@@ -28,7 +27,7 @@ import { csvColumnIndex, parseCsvNumber, type CsvTable } from '../io/csv.ts';
 import { beginOutput } from '../io/output-dir-node.ts';
 import { writeJson } from '../io/text-files-node.ts';
 import { normaliseUnit, unitScaleToMm, SENTINEL1_WAVELENGTH_M } from '../pipeline/fit.ts';
-import { proj4Definition } from '../pipeline/compare.ts';
+import { lonLatToGrid } from '../pipeline/grid-crs.ts';
 import { timeSeriesPlot } from '../plot/charts.ts';
 import { encodePng } from '../plot/png.ts';
 import { numberListOption, numberOption, optionalNumberOption, requiredString } from './options.ts';
@@ -115,9 +114,8 @@ export function locatePixel(grid: RasterGrid, values: Record<string, unknown>, s
   if (Math.abs(lon) > 180 || Math.abs(lat) > 90) throw new InputError('--lon/--lat', `(${lon}, ${lat}) is not a WGS 84 longitude/latitude`);
   let x = lon, y = lat;
   if (grid.epsg !== 4326) {
-    const definition = proj4Definition(grid);
-    if (!definition) throw new InputError(stackPath, 'the stack\'s CRS is unknown, so --lon/--lat cannot be placed on it; use --row/--col');
-    [x, y] = proj4('EPSG:4326', definition, [lon, lat]);
+    if (grid.epsg === null && !grid.wkt) throw new InputError(stackPath, 'the stack\'s CRS is unknown, so --lon/--lat cannot be placed on it; use --row/--col');
+    [x, y] = lonLatToGrid(grid, stackPath)(lon, lat);
   }
   const { col, row } = mapToPixel(grid, x, y);
   const r = Math.floor(row), c = Math.floor(col);

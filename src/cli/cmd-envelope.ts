@@ -1,7 +1,8 @@
 // `permasar envelope --amplitude amplitude_vertical.tif --alt-ref reference_alt.tif --out DIR`:
 // the lower envelope of a reference ALT map against the seasonal vertical amplitude and the
 // amplitude above which ALT ≥ 1 m (study §4.2, Fig. 8b–c: ~55 mm vertical). The reference ALT
-// may be on any grid; it is resampled bilinearly onto the amplitude grid.
+// may be on any grid and in any EPSG CRS; it is resampled onto the amplitude grid by the one
+// resampling rule (core/resample.ts: gdalwarp's nodata-aware bilinear).
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.ts';
@@ -26,7 +27,7 @@ that line reaches --alt-threshold (the study: ALT ≥ 1 m above ~55 mm vertical)
 options:
   --amplitude FILE        vertical amplitude GeoTIFF, peak to trough (mm unless its unit says otherwise)
   --amplitude-unit U      mm|cm|m (default: the band's unit, else mm)
-  --alt-ref FILE          reference ALT GeoTIFF in metres, any grid (bilinear onto the amplitude grid)
+  --alt-ref FILE          reference ALT GeoTIFF in metres, any grid and CRS (gdalwarp-style bilinear onto the amplitude grid)
   --quantile Q            low quantile of ALT per bin (default ${D.quantile})
   --bin-width MM          amplitude bin width, mm (default ${D.binWidthMm})
   --min-bin-count N       bins with fewer pixels are not fitted (default ${D.minBinCount})
@@ -117,7 +118,7 @@ export async function runEnvelopeCommand(values: Record<string, unknown>) {
         grid: { width: grid.width, height: grid.height, geoTransform: grid.geoTransform, epsg: grid.epsg },
         altReference: path.resolve(refFile),
         altReferenceGrid: describeGrid(ref.sourceGrid),
-        resampling: 'bilinear onto the amplitude grid',
+        resampling: 'bilinear onto the amplitude grid (gdalwarp rule: NaN neighbours weighted 0, renormalised)',
       },
       method: 'per amplitude bin, the quantile of ALT; least-squares line through the bins with ≥ minBinCount pixels, one point per bin',
       ...result,

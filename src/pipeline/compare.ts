@@ -4,26 +4,28 @@
 // of summary.json, and the quicklooks. Also the vertical projection (`permasar vertical`).
 // No file I/O here: the CLI reads and writes; the web app can call the same functions.
 //
-// Resampling (core/resample.ts), onto the ascending grid:
-//   rate, amplitude           bilinear, NaN kept NaN (a NaN neighbour with weight makes NaN)
-//   timing (day of year)      bilinear on the unit circle: cos and sin of the peak phase are
-//                             resampled and atan2 taken, so day 360 and day 5 average to
-//                             ~day 1, not day 182
+// Resampling (core/resample.ts, gdalwarp's rules), onto the ascending grid:
+//   rate, amplitude           bilinear: NaN neighbours get weight 0 and the rest are
+//                             renormalised; NaN where the containing descending pixel is NaN;
+//                             coincident pixel centres copied bit for bit
+//   timing (day of year)      the same stencil on the unit circle (cos, sin, atan2), so day 360
+//                             and day 5 average to ~day 1, not day 182
 //   seasonal flag             nearest neighbour
 //   LOS east/up coefficients  bilinear, computed on each track's own grid first, so azimuths
 //                             never need interpolating across ±180°
 // A descending pixel counts as seasonal where its nearest flag is 1 AND the bilinear amplitude
-// and timing exist (every descending pixel the sample touches is seasonal). Where the flag is 1
-// but a touched neighbour is not seasonal, the pixel is "not seasonal on both" (class 0).
+// and timing exist (with gdalwarp's rule they exist wherever the containing pixel has them).
 //
-// CRS: the same EPSG code on both tracks → resampled directly. Different codes → the ascending
-// pixel centres are reprojected into the descending CRS with proj4, for the CRSs proj4 can be
-// given without a database: EPSG:4326, EPSG:3857, WGS 84 / UTM (326xx, 327xx), or a grid that
-// carries WKT. Anything else is refused with a one-line error that says how to reproject.
-import proj4 from 'proj4';
+// CRS (pipeline/grid-crs.ts): the same CRS on both tracks → resampled directly. Different → the
+// ascending pixel centres are reprojected into the descending CRS with proj4, for any 2-D
+// geographic or projected EPSG CRS (src/io/crs.ts) or a grid that carries WKT. A CRS that is
+// unknown or unusable → InputError naming the file and why.
 import { InputError } from '../core/errors.ts';
 import { describeGrid, type RasterGrid } from '../core/grid.ts';
-import { gridBounds, gridsOverlap, resampleToGrid, type CoordinateTransform } from '../core/resample.ts';
+import { gridBounds, gridsOverlap, resampleDayOfYear, resampleToGrid, type CoordinateTransform } from '../core/resample.ts';
+import { crsName, crsTransform } from './grid-crs.ts';
+
+export { crsTransform } from './grid-crs.ts';
 import {
   classOfReason,
   DIRECTION_LEGEND,
@@ -32,7 +34,7 @@ import {
   SecularReason,
   type DirectionThresholds,
 } from '../core/direction.ts';
-import { isIncidenceAngle, losUnitVector, peakDayToPhase, phaseToPeakDay } from '../core/decomposition.ts';
+import { isIncidenceAngle, losUnitVector } from '../core/decomposition.ts';
 import type { CompareKernel, CompareOutputs, CompareTile, TwoTrackGeometryPlanes, VerticalKernel, VerticalOutputs } from '../cpu/compare.ts';
 import { renderRasterQuicklook, type LonLatExtent, type RasterCategory } from '../plot/raster.ts';
 import { pieChart } from '../plot/charts.ts';
@@ -74,43 +76,6 @@ export interface PreparedComparison {
   resampling: { crs: 'same' | 'reprojected'; ascCrs: string; descCrs: string };
 }
 
-function crsName(grid: RasterGrid): string {
-  return grid.epsg !== null ? `EPSG:${grid.epsg}` : grid.wkt ? 'WKT' : 'unknown CRS';
-}
-
-/** A proj4 definition for a grid's CRS, or null when proj4 cannot be told it offline. */
-export function proj4Definition(grid: RasterGrid): string | null {
-  const epsg = grid.epsg;
-  if (epsg === 4326) return 'EPSG:4326';
-  if (epsg === 3857) return 'EPSG:3857';
-  if (epsg !== null && ((epsg > 32600 && epsg <= 32660) || (epsg > 32700 && epsg <= 32760))) {
-    const zone = epsg % 100;
-    return `+proj=utm +zone=${zone}${epsg > 32700 ? ' +south' : ''} +datum=WGS84 +units=m +no_defs`;
-  }
-  if (grid.wkt) return grid.wkt;
-  return null;
-}
-
-/** Maps ascending-CRS points into the descending CRS; null when the CRSs agree. */
-export function crsTransform(asc: RasterGrid, desc: RasterGrid, descSource: string): CoordinateTransform | null {
-  if (asc.epsg !== null && asc.epsg === desc.epsg) return null;
-  if (asc.epsg === null && desc.epsg === null && (asc.wkt ?? '') === (desc.wkt ?? '')) return null;
-  const from = proj4Definition(asc);
-  const to = proj4Definition(desc);
-  if (!from || !to) {
-    throw new InputError(descSource, `CRS ${crsName(desc)} differs from the ascending track's ${crsName(asc)} and permasar cannot reproject ${!to ? crsName(desc) : crsName(asc)} (it knows EPSG:4326, 3857 and WGS 84 / UTM); reproject one track first, e.g. gdalwarp -t_srs ${crsName(asc)}`);
-  }
-  let converter: proj4.Converter;
-  try {
-    converter = proj4(from, to);
-  } catch (e) {
-    throw new InputError(descSource, `cannot reproject ${crsName(desc)} to ${crsName(asc)}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  return (x, y) => {
-    const [u, v] = converter.forward([x, y]);
-    return [u, v];
-  };
-}
 
 /** The window of `target` whose pixel centres sample `source` (through `transform`); null if none. */
 export function overlapWindow(source: RasterGrid, target: RasterGrid, transform: CoordinateTransform | null): GridWindow | null {
@@ -151,25 +116,6 @@ function cropPlane(data: Float32Array, grid: RasterGrid, w: GridWindow): Float32
   return out;
 }
 
-/** Peak days resampled on the unit circle (see the header): NaN kept NaN. */
-function resampleDayOfYear(source: RasterGrid, days: Float32Array, target: RasterGrid, transform: CoordinateTransform | null): Float32Array {
-  const cos = new Float32Array(days.length);
-  const sin = new Float32Array(days.length);
-  for (let i = 0; i < days.length; i++) {
-    const phase = peakDayToPhase(days[i]);
-    cos[i] = Math.cos(phase);
-    sin[i] = Math.sin(phase);
-  }
-  const c = resampleToGrid(source, cos, target, 'bilinear', transform ?? undefined);
-  const s = resampleToGrid(source, sin, target, 'bilinear', transform ?? undefined);
-  const out = new Float32Array(c.length);
-  for (let i = 0; i < out.length; i++) {
-    // Opposite peak days cancel (|mean vector| ≈ 0): no timing is better than a made-up one.
-    out[i] = Math.hypot(c[i], s[i]) > 1e-3 ? phaseToPeakDay(Math.atan2(s[i], c[i])) : Number.NaN;
-  }
-  return out;
-}
-
 /** East and up coefficients (G1) on the angles' own grid; NaN where an angle is no data. */
 function losCoefficients(angles: TrackAngles): { east: Float32Array; up: Float32Array } {
   const n = angles.incidenceDeg.length;
@@ -189,14 +135,11 @@ function losCoefficients(angles: TrackAngles): { east: Float32Array; up: Float32
   return { east, up };
 }
 
-function sameCrs(a: RasterGrid, b: RasterGrid): boolean {
-  return a.epsg === b.epsg && (a.epsg !== null || (a.wkt ?? '') === (b.wkt ?? ''));
-}
 
 /** Resamples angles' coefficients onto `target` (the output grid, in the ascending CRS). */
 function coefficientsOnGrid(angles: TrackAngles, target: RasterGrid): { east: Float32Array; up: Float32Array } {
   const coefficients = losCoefficients(angles);
-  const transform = sameCrs(target, angles.grid) ? null : crsTransform(target, angles.grid, angles.source);
+  const transform = crsTransform(target, angles.grid, angles.source);
   return {
     east: resampleToGrid(angles.grid, coefficients.east, target, 'bilinear', transform ?? undefined),
     up: resampleToGrid(angles.grid, coefficients.up, target, 'bilinear', transform ?? undefined),
@@ -212,7 +155,7 @@ export function prepareComparison(
   desc: TrackProducts,
   angles: { asc: TrackAngles; desc: TrackAngles } | null,
 ): PreparedComparison {
-  const transform = crsTransform(asc.grid, desc.grid, desc.source);
+  const transform = crsTransform(asc.grid, desc.grid, desc.source, asc.source);
   if (!transform && !gridsOverlap(asc.grid, desc.grid)) {
     const [ax0, ay0, ax1, ay1] = gridBounds(asc.grid).map((v) => Number(v.toPrecision(8)));
     const [dx0, dy0, dx1, dy1] = gridBounds(desc.grid).map((v) => Number(v.toPrecision(8)));
@@ -224,7 +167,7 @@ export function prepareComparison(
   const t = transform ?? undefined;
   const descRate = resampleToGrid(desc.grid, desc.rateMmPerYear, grid, 'bilinear', t);
   const descAmplitude = resampleToGrid(desc.grid, desc.seasonalAmplitudeMm, grid, 'bilinear', t);
-  const descPeakDay = resampleDayOfYear(desc.grid, desc.peakDayOfYear, grid, transform);
+  const descPeakDay = resampleDayOfYear(desc.grid, desc.peakDayOfYear, grid, t);
   const descFlag = resampleToGrid(desc.grid, desc.seasonalFlag, grid, 'nearest', t);
   for (let i = 0; i < descFlag.length; i++) {
     if (descFlag[i] === 1 && !(Number.isFinite(descAmplitude[i]) && Number.isFinite(descPeakDay[i]))) descFlag[i] = 0;

@@ -5,6 +5,7 @@
 // passes over products already in memory.
 import { DEFAULT_DIRECTION_THRESHOLDS, DirectionClass } from '../core/direction.ts';
 import { CpuCompareKernel } from '../cpu/compare.ts';
+import { crsOfEpsg, useEpsgDatabase, type EpsgRecord } from '../io/crs.ts';
 import { CLASS_COLORS, prepareComparison, runComparison, type CompareRun, type TrackProducts } from '../pipeline/compare.ts';
 import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
 import { renderRasterQuicklook, type RasterCategory } from '../plot/raster.ts';
@@ -17,8 +18,24 @@ function trackProducts(o: FitOutcome, label: string): TrackProducts {
   return { source: label, grid: o.grid, rateMmPerYear: p.rateMmPerYear, seasonalAmplitudeMm: p.seasonalAmplitudeMm, peakDayOfYear: p.peakDayOfYear, seasonalFlag: p.seasonalFlag };
 }
 
+/**
+ * Tracks in different CRSs need the EPSG table, which the browser cannot require file by file
+ * (src/io/crs.ts): it is fetched (8 MB, its own chunk) only then, once.
+ */
+async function ensureEpsgTable(a: FitOutcome, b: FitOutcome): Promise<void> {
+  if (a.grid.epsg === b.grid.epsg) return;
+  const codes = [a.grid.epsg, b.grid.epsg].filter((c): c is number => c !== null);
+  try {
+    for (const code of codes) crsOfEpsg(code);
+  } catch {
+    const table = await import('epsg-index/all.json');
+    useEpsgDatabase((table.default ?? table) as unknown as Record<string, EpsgRecord>);
+  }
+}
+
 /** Table 1 over both tracks, track 1's grid as the reference (the CLI's ascending). */
 export async function compareTracks(a: FitOutcome, b: FitOutcome, labels: [string, string]): Promise<CompareRun> {
+  await ensureEpsgTable(a, b);
   const prepared = prepareComparison(trackProducts(a, labels[0]), trackProducts(b, labels[1]), null);
   const kernel = new CpuCompareKernel();
   try {
