@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateStack } from '../data/synthetic.ts';
 import { fitTileCpu } from '../src/cpu/fit.ts';
 import { WorkerPoolFitKernel } from '../src/cpu/worker-pool.ts';
-import { DEFAULT_FIT_OPTIONS, FIT_PRODUCT_KEYS, type FitContext } from '../src/core/fit-types.ts';
+import { DEFAULT_FIT_OPTIONS, FIT_PRODUCT_KEYS, type FitContext, type FitProducts } from '../src/core/fit-types.ts';
 
 const seed = process.env.PERMASAR_POOL_SEED ? Number(process.env.PERMASAR_POOL_SEED) : (Math.random() * 2 ** 31) >>> 0;
 console.log(`fit worker pool: seed ${seed} (replay with PERMASAR_POOL_SEED=${seed})`);
@@ -26,7 +26,7 @@ describe('CPU fit on worker threads', () => {
       return { nPixels: n, nDates, values };
     };
     const tiles = [tileOf(0, 1200), tileOf(100, 377), tileOf(500, 700), tileOf(3, 1), tileOf(600, 600)];
-    const sequential = [];
+    const sequential: FitProducts[] = [];
     for (const tile of tiles) sequential.push(await pool.fitTile(tile, context));
     const together = await Promise.all(tiles.map((tile) => pool.fitTile(tile, context)));
     tiles.forEach((tile, i) => {
