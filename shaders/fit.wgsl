@@ -28,10 +28,11 @@
 // shift changes the rate, the harmonics, the annual term or the residual: the model's offset
 // absorbs both, and the offset is not a product.
 //
-// The daily-grid extrema count steps the three harmonics by rotation exactly as
-// countDailyExtrema (src/core/seasonality.ts) does: one complex multiply per harmonic per day,
-// the same first-difference sign rule with plateaus keeping the previous sign, and the same
-// number of days (the host passes each epoch's day offset from the first date, an exact
+// The daily-grid extrema count is countExtremaPerPeriod (src/core/seasonality.ts) step for
+// step: one period's daily grid counted cyclically, times the whole years, plus the part
+// before them; the three harmonics stepped by rotation (one complex multiply per harmonic per
+// day), the same first-difference sign rule with plateaus keeping the previous sign, and the
+// same number of days (the host passes each epoch's day offset from the first date, an exact
 // quarter-day multiple in MintPy's convention, so floor(span × 365.25) is exact here too).
 //
 // No-data is detected by bit pattern, not `v != v`, which compilers may fold away; NaN is
@@ -61,6 +62,13 @@ struct FitParams {
   dayStepSin2: f32,
   dayStepCos3: f32,
   dayStepSin3: f32,
+  // Quarter-day rotation (cos, sin of 2πk / (4 × 365.25)), k = 1..3, from float64.
+  quarterStepCos1: f32,
+  quarterStepSin1: f32,
+  quarterStepCos2: f32,
+  quarterStepSin2: f32,
+  quarterStepCos3: f32,
+  quarterStepSin3: f32,
   // 0x7fc00000, the quiet NaN. A NaN constant is a shader-creation error in WGSL, so the
   // no-data value comes in at run time.
   quietNanBits: u32,
@@ -87,6 +95,9 @@ const PRODUCT_VALID_COUNT: u32 = 8u;
 
 const TWO_PI: f32 = 6.283185307179586;
 const DAYS_PER_YEAR: f32 = 365.25;
+// The daily grid repeats after 4 years (1461 days); one period's grid has 366 differences.
+const DAYS_PER_FOUR_YEARS: u32 = 1461u;
+const PERIOD_GRID_DIFFERENCES: u32 = 366u;
 // Flat-curve test of the seasonality step (core/seasonality.ts), substituted by the host.
 const FLAT_HARMONIC_RELATIVE: f32 = FLAT_HARMONIC_RELATIVE_VALUE;
 const FLAT_HARMONIC_FLOOR_MM: f32 = FLAT_HARMONIC_FLOOR_MM_VALUE;
@@ -269,36 +280,103 @@ fn fitPixels(@builtin(global_invocation_id) gid: vec3<u32>) {
     choleskySolveInPlace(&normal7, 7u, &harmonics);
     let sinCoefficient = vec3<f32>(harmonics[1], harmonics[3], harmonics[5]);
     let cosCoefficient = vec3<f32>(harmonics[2], harmonics[4], harmonics[6]);
-    // Daily grid from the first valid epoch: (sin θ_k, cos θ_k) start at that epoch's values.
-    let firstRow0 = dateTable[2u * firstValidDate];
-    var sinTheta = vec3<f32>(firstRow0.y, firstRow0.w, firstRow1.y);
-    var cosTheta = vec3<f32>(firstRow0.z, firstRow1.x, firstRow1.z);
-    let stepCos = vec3<f32>(params.dayStepCos1, params.dayStepCos2, params.dayStepCos3);
-    let stepSin = vec3<f32>(params.dayStepSin1, params.dayStepSin2, params.dayStepSin3);
-    // dailyGridPointCount: floor(span × 365.25) + 1 days (spanDays is exact, see above).
     // A series that is exactly a line leaves a residual at rounding level whose harmonic fit
     // is noise: such a curve is flat (no extrema), as in the CPU kernel (FLAT_HARMONIC_*).
     let harmonicNormMm = sqrt(dot(sinCoefficient, sinCoefficient) + dot(cosCoefficient, cosCoefficient));
     let flat = harmonicNormMm <= max(FLAT_HARMONIC_RELATIVE * (yMaxMm - yMinMm), FLAT_HARMONIC_FLOOR_MM);
-    let nDays = select(u32(floor(spanDays)) + 1u, 1u, flat);
-    var previous = dot(sinCoefficient, sinTheta) + dot(cosCoefficient, cosTheta);
-    var previousSign = 0;
+    // dailyGridPointCount − 1 = floor(span × 365.25) first differences (spanDays is exact).
+    let differenceCount = select(u32(floor(spanDays)), 0u, flat);
+    // countExtremaPerPeriod step for step: q whole years between the first and last midpoint,
+    // J = K − ceil(q yr in days) the last midpoint before x_b = m_K − q yr, x_b − m_J in
+    // quarter days. Integers: 1 yr = 1461 / 4 days.
+    var wholeYears = 0u;
+    if (differenceCount >= 2u) {
+      wholeYears = (4u * (differenceCount - 1u)) / DAYS_PER_FOUR_YEARS;
+    }
+    let shiftQuarterDays = DAYS_PER_FOUR_YEARS * wholeYears;
+    let shiftCeilDays = (shiftQuarterDays + 3u) / 4u;
+    let prefixEnd = differenceCount - shiftCeilDays;
+    let quarterSteps = 4u * shiftCeilDays - shiftQuarterDays;
+    let stepCos = vec3<f32>(params.dayStepCos1, params.dayStepCos2, params.dayStepCos3);
+    let stepSin = vec3<f32>(params.dayStepSin1, params.dayStepSin2, params.dayStepSin3);
+    let quarterCos = vec3<f32>(params.quarterStepCos1, params.quarterStepCos2, params.quarterStepCos3);
+    let quarterSin = vec3<f32>(params.quarterStepSin1, params.quarterStepSin2, params.quarterStepSin3);
+    // Daily grid from the first valid epoch: (sin θ_k, cos θ_k) start at that epoch's values.
+    let firstRow0 = dateTable[2u * firstValidDate];
+    let startSin = vec3<f32>(firstRow0.y, firstRow0.w, firstRow1.y);
+    let startCos = vec3<f32>(firstRow0.z, firstRow1.x, firstRow1.z);
+    var perPeriod = wholeYears > 0u;
     var count = 0u;
-    for (var day = 1u; day < nDays; day++) {
-      let s = sinTheta * stepCos + cosTheta * stepSin;
-      let c = cosTheta * stepCos - sinTheta * stepSin;
-      sinTheta = s;
-      cosTheta = c;
-      let value = dot(sinCoefficient, sinTheta) + dot(cosCoefficient, cosTheta);
-      let difference = value - previous;
-      let sign = select(select(0, -1, difference < 0.0), 1, difference > 0.0);
-      if (sign != 0) {
-        if (previousSign != 0 && sign != previousSign) {
-          count += 1u;
+    loop {
+      // One period's grid (366 differences), or the whole span under a year (and as fallback).
+      let lastDay = select(differenceCount, PERIOD_GRID_DIFFERENCES, perPeriod);
+      var sinTheta = startSin;
+      var cosTheta = startCos;
+      var savedSin = startSin;
+      var savedCos = startCos;
+      var previous = dot(sinCoefficient, sinTheta) + dot(cosCoefficient, cosTheta);
+      var previousSign = 0;
+      var firstSign = 0;
+      var changes = 0u;
+      var prefixChanges = 0u;
+      var prefixSign = 0;
+      for (var day = 1u; day <= lastDay; day++) {
+        let s = sinTheta * stepCos + cosTheta * stepSin;
+        let c = cosTheta * stepCos - sinTheta * stepSin;
+        sinTheta = s;
+        cosTheta = c;
+        let value = dot(sinCoefficient, sinTheta) + dot(cosCoefficient, cosTheta);
+        let difference = value - previous;
+        let sign = select(select(0, -1, difference < 0.0), 1, difference > 0.0);
+        if (sign != 0) {
+          if (previousSign != 0 && sign != previousSign) {
+            changes += 1u;
+          }
+          if (firstSign == 0) {
+            firstSign = sign;
+          }
+          previousSign = sign;
         }
-        previousSign = sign;
+        previous = value;
+        if (day + 1u == prefixEnd) {
+          savedSin = sinTheta;
+          savedCos = cosTheta;
+        }
+        if (day == prefixEnd) {
+          prefixChanges = changes;
+          prefixSign = previousSign;
+        }
       }
-      previous = value;
+      if (!perPeriod) {
+        count = changes;
+        break;
+      }
+      // Around the period: the last sign against the first (the 0.25-day closing step).
+      let periodChanges = changes + select(0u, 1u, firstSign != 0 && previousSign != 0 && firstSign != previousSign);
+      // g(x_b): f(t_{J−1} + δ), f(t_J + δ) by quarter-day rotations and one day.
+      for (var step = 0u; step < quarterSteps; step++) {
+        let s = savedSin * quarterCos + savedCos * quarterSin;
+        let c = savedCos * quarterCos - savedSin * quarterSin;
+        savedSin = s;
+        savedCos = c;
+      }
+      let before = dot(sinCoefficient, savedSin) + dot(cosCoefficient, savedCos);
+      let boundarySin = savedSin * stepCos + savedCos * stepSin;
+      let boundaryCos = savedCos * stepCos - savedSin * stepSin;
+      let boundaryDifference = dot(sinCoefficient, boundarySin) + dot(cosCoefficient, boundaryCos) - before;
+      let boundarySign = select(select(0, -1, boundaryDifference < 0.0), 1, boundaryDifference > 0.0);
+      if (boundarySign != 0) {
+        if (prefixSign != 0 && boundarySign != prefixSign) {
+          prefixChanges += 1u;
+        }
+        prefixSign = boundarySign;
+      }
+      if (prefixSign != 0) {
+        count = prefixChanges + wholeYears * periodChanges;
+        break;
+      }
+      // No sign yet after x_b (every difference exactly 0): the daily grid decides.
+      perPeriod = false;
     }
     extrema = f32(count);
     seasonal = abs(extrema - expected) <= params.extremaTolerance;

@@ -18,7 +18,7 @@ export interface FitWorkerRequest {
 parentPort!.on('message', (request: FitWorkerRequest) => {
   try {
     const { nPixels, nDates } = request;
-    const values = new Float32Array(request.values);
+    const values = new Float32Array(request.values, 0, nPixels * nDates);
     const out = {} as FitProducts;
     FIT_PRODUCT_KEYS.forEach((key, k) => {
       out[key] = new Float32Array(request.products, k * nPixels * 4, nPixels);

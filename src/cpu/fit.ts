@@ -4,7 +4,8 @@
 // Per pixel, over its own valid epochs only (t_c = t − t_mid):
 //   1. trend        d = a t_c + b                                   (2 × 2 normal equations)
 //   2. seasonality  r = d − (a t_c + b) ≈ o + Σ_{k=1..3} s_k sin 2πk t_c + c_k cos 2πk t_c
-//                   (7 × 7), extrema of the fitted curve on the daily grid, decision ± tolerance
+//                   (7 × 7), extrema of the fitted curve on the daily grid (counted one period at
+//                   a time: countExtremaPerPeriod), decision ± tolerance
 //   3. Eq. 1        d = a t_c + b + c sin 2πt_c + s cos 2πt_c       (4 × 4), seasonal pixels only;
 //                   A = √(c² + s²), amplitude 2A (peak to trough), timing from ψ = atan2(s, c)
 //   4. errors       σ² = RSS / (n − p), Cov = σ² (GᵀG)⁻¹, rate σ = √Cov_aa,
@@ -13,7 +14,7 @@
 import { choleskyInPlace, choleskySolveInPlace, choleskyInverseColumn } from '../core/linalg.ts';
 import {
   annualPeakYearFraction,
-  countDailyExtrema,
+  countExtremaPerPeriod,
   dailyGridPointCount,
   expectedExtremaCount,
   isSeasonal,
@@ -186,7 +187,7 @@ function fitOnePixel(
     for (let k = 0; k < HARMONIC_COUNT; k++) { ws.sinK[k] = h[1 + 2 * k]; ws.cosK[k] = h[2 + 2 * k]; }
     let yMin = Infinity, yMax = -Infinity;
     for (let i = 0; i < n; i++) { if (y[i] < yMin) yMin = y[i]; if (y[i] > yMax) yMax = y[i]; }
-    extrema = isFlatHarmonicCurve(ws.sinK, ws.cosK, yMax - yMin) ? 0 : countDailyExtrema(ws.sinK, ws.cosK, tFirst, dailyGridPointCount(spanYears));
+    extrema = isFlatHarmonicCurve(ws.sinK, ws.cosK, yMax - yMin) ? 0 : countExtremaPerPeriod(ws.sinK, ws.cosK, tFirst, dailyGridPointCount(spanYears));
     seasonal = isSeasonal(extrema, expected, options.extremaTolerance);
     if (detail) harmonics = { offsetMm: h[0], sin: Array.from(ws.sinK), cos: Array.from(ws.cosK) };
   }

@@ -1,12 +1,19 @@
 // The float64 fit on every core (Node worker threads). Each tile is copied once into shared
 // memory and split into contiguous pixel ranges, one per worker; products come back in shared
 // arrays, so nothing is serialised but the small request.
+//
+// The shared buffers are reused from tile to tile (one pair per tile in flight). A fresh
+// SharedArrayBuffer per tile is freed only once every worker's isolate has collected its
+// handle, and idle workers rarely collect: on a 1000 × 1000 × 223 stack the process then held
+// ~1 GB of dead tiles (bench/README.md). The products (9 floats a pixel against the tile's
+// nDates) are copied out, so the pair can go back at once.
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { FIT_PRODUCT_KEYS, type FitContext, type FitKernel, type FitProducts, type SeriesTile } from '../core/fit-types.ts';
 import type { FitWorkerRequest } from './fit-worker-body.ts';
 
 interface Pending { resolve: () => void; reject: (e: Error) => void }
+interface SharedPair { values: SharedArrayBuffer; products: SharedArrayBuffer }
 
 export class WorkerPoolFitKernel implements FitKernel {
   readonly kind = 'cpu' as const;
@@ -15,6 +22,7 @@ export class WorkerPoolFitKernel implements FitKernel {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private failure: Error | null = null;
+  private readonly freePairs: SharedPair[] = [];
 
   constructor(threadCount = Math.max(1, os.availableParallelism?.() ?? os.cpus().length)) {
     this.description = `cpu (float64, ${threadCount} worker thread${threadCount > 1 ? 's' : ''})`;
@@ -47,9 +55,9 @@ export class WorkerPoolFitKernel implements FitKernel {
   async fitTile(tile: SeriesTile, context: FitContext): Promise<FitProducts> {
     if (this.failure) throw this.failure;
     const { nPixels, nDates } = tile;
-    const values = new SharedArrayBuffer(nPixels * nDates * 4);
-    new Float32Array(values).set(tile.values.subarray(0, nPixels * nDates));
-    const products = new SharedArrayBuffer(FIT_PRODUCT_KEYS.length * nPixels * 4);
+    const pair = this.acquirePair(nPixels * nDates * 4, FIT_PRODUCT_KEYS.length * nPixels * 4);
+    const { values, products } = pair;
+    new Float32Array(values, 0, nPixels * nDates).set(tile.values.subarray(0, nPixels * nDates));
     const share = Math.ceil(nPixels / this.workers.length);
     const jobs: Promise<void>[] = [];
     const plainContext = { ...context, tCentredYears: Array.from(context.tCentredYears) };
@@ -67,18 +75,30 @@ export class WorkerPoolFitKernel implements FitKernel {
     this.workers.forEach((w) => w.ref());
     try {
       await Promise.all(jobs);
+      const out = {} as FitProducts;
+      FIT_PRODUCT_KEYS.forEach((key, k) => {
+        out[key] = new Float32Array(products, k * nPixels * 4, nPixels).slice();
+      });
+      return out;
     } finally {
       if (this.pending.size === 0) this.workers.forEach((w) => w.unref());
+      // A failed tile's buffers may still be in a worker's hands: only a finished one goes back.
+      if (!this.failure) this.freePairs.push(pair);
     }
-    const out = {} as FitProducts;
-    FIT_PRODUCT_KEYS.forEach((key, k) => {
-      out[key] = new Float32Array(products, k * nPixels * 4, nPixels);
-    });
-    return out;
+  }
+
+  /** A free pair of shared buffers at least this large (smaller free ones are dropped). */
+  private acquirePair(valueBytes: number, productBytes: number): SharedPair {
+    while (this.freePairs.length) {
+      const pair = this.freePairs.pop()!;
+      if (pair.values.byteLength >= valueBytes && pair.products.byteLength >= productBytes) return pair;
+    }
+    return { values: new SharedArrayBuffer(valueBytes), products: new SharedArrayBuffer(productBytes) };
   }
 
   async dispose(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
+    this.freePairs.length = 0;
   }
 }

@@ -90,6 +90,12 @@ const FIT_PARAMS_FIELDS = [
   ['dayStepSin2', 'f32'],
   ['dayStepCos3', 'f32'],
   ['dayStepSin3', 'f32'],
+  ['quarterStepCos1', 'f32'],
+  ['quarterStepSin1', 'f32'],
+  ['quarterStepCos2', 'f32'],
+  ['quarterStepSin2', 'f32'],
+  ['quarterStepCos3', 'f32'],
+  ['quarterStepSin3', 'f32'],
   ['quietNanBits', 'u32'],
 ] as const;
 type FitParamName = (typeof FIT_PARAMS_FIELDS)[number][0];
@@ -311,6 +317,12 @@ export class GpuFitKernel implements FitKernel {
         dayStepSin2: dayStep(2, Math.sin),
         dayStepCos3: dayStep(3, Math.cos),
         dayStepSin3: dayStep(3, Math.sin),
+        quarterStepCos1: dayStep(1 / 4, Math.cos),
+        quarterStepSin1: dayStep(1 / 4, Math.sin),
+        quarterStepCos2: dayStep(2 / 4, Math.cos),
+        quarterStepSin2: dayStep(2 / 4, Math.sin),
+        quarterStepCos3: dayStep(3 / 4, Math.cos),
+        quarterStepSin3: dayStep(3 / 4, Math.sin),
         quietNanBits: 0x7fc00000,
       });
 

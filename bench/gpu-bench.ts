@@ -1,0 +1,41 @@
+// `npm run bench:gpu`: the real-GPU benchmark of issue 13 in one command (≤ 5 minutes on a
+// GPU machine), printing the bench/README.md tables for the adapter it finds:
+//   1. the adapter, named (dawn: Vulkan on Linux needs libvulkan1 and the driver's ICD);
+//   2. the fit kernel alone (bench/fit-bench.ts) on 1000 × 1000 × 240, against the card's
+//      bandwidth floor (--bandwidth-gbps N, the datasheet figure: WebGPU cannot report it);
+//   3. `permasar fit --device gpu` end to end (bench/fit-e2e-bench.ts) on 2000 × 1000 × 240
+//      (1.8 GiB file), against reading the file once; with --mintpy DIR, MintPy side by side.
+// Options: --bandwidth-gbps N, --mintpy DIR, --e2e-width/--e2e-height/--dates.
+// A corridor-size run (~11 M pixels × 240 dates, 10 GB) needs a stack writer that streams row
+// blocks (bench/write-bench-stack.ts holds the whole stack in memory): not yet.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { acquireGpu } from '../src/gpu/device.ts';
+
+const option = (name: string): string | null => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] ?? null : null;
+};
+const here = path.dirname(fileURLToPath(import.meta.url));
+const runTs = path.join(here, '..', 'bin', 'run-ts.mjs');
+const dates = option('dates') ?? '240';
+
+const gpu = await acquireGpu();
+if (!gpu) {
+  console.log('bench:gpu: no WebGPU adapter found (on Linux, dawn needs libvulkan1 and the GPU driver\'s Vulkan ICD); nothing measured.');
+  process.exit(1);
+}
+console.log(`bench:gpu: adapter ${gpu.adapterDescription}`);
+gpu.destroy();
+
+const run = (args: string[]) => {
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit', timeout: 240_000 });
+  if (r.status !== 0) console.log(`bench:gpu: ${path.basename(args.at(-1) ?? '')} … exited ${r.status ?? r.signal}`);
+};
+const bandwidth = option('bandwidth-gbps');
+run(['--expose-gc', runTs, path.join(here, 'fit-bench.ts'), '--width', '1000', '--height', '1000', '--dates', dates, '--cpu-pixels', '2000',
+  ...(bandwidth ? ['--bandwidth-gbps', bandwidth] : [])]);
+const mintpy = option('mintpy');
+run([runTs, path.join(here, 'fit-e2e-bench.ts'), '--width', option('e2e-width') ?? '2000', '--height', option('e2e-height') ?? '1000', '--dates', dates, '--skip-cpu',
+  ...(mintpy ? ['--mintpy', mintpy] : [])]);
