@@ -154,3 +154,101 @@ export function generateStack(options: SyntheticStackOptions): SyntheticStack {
   }
   return { axis, width, height, values, truth };
 }
+
+export interface GrowingSeasonsOptions {
+  seed: number;
+  width: number;
+  height: number;
+  /** Default the study's span, Dec 2014 – Sep 2022, every 12 days. */
+  startYmd?: DateYmd;
+  endYmd?: DateYmd;
+  intervalDays?: number;
+  /** Each pixel's white-noise standard deviation is drawn from this range, mm (default [2, 4]). */
+  noiseRangeMm?: [number, number];
+  /** Each epoch in December–March is lost (NaN) with this probability: a sparse winter (default 0.5). */
+  winterLoss?: number;
+  /** Fraction of pixels with a semi-/ter-annual signal instead of an annual one (default 0.1). */
+  nonSeasonalFraction?: number;
+  /** Peak-to-trough amplitude of the first year, mm (default [10, 40]). */
+  firstAmplitudeRangeMm?: [number, number];
+  /** Growth of the amplitude per year, mm/yr (default [0, 4]). */
+  growthRangeMmPerYear?: [number, number];
+}
+
+export interface GrowingSeasonsStack {
+  axis: TimeAxis;
+  width: number;
+  height: number;
+  /** Date-major, mm, NaN = no data. */
+  values: Float32Array;
+  /** Calendar years the dates touch, ascending. */
+  years: number[];
+  truth: {
+    /** Planted peak-to-trough amplitude of each calendar year, year-major [yearIndex × nPixels + p]; NaN for non-seasonal pixels. */
+    amplitudeByYearMm: Float32Array;
+    /** Planted growth of the amplitude, mm/yr; NaN for non-seasonal pixels. */
+    growthMmPerYear: Float32Array;
+    peakDayOfYear: Float32Array;
+    seasonal: Uint8Array;
+  };
+}
+
+/**
+ * A stack like the study's for `seasons` (issue 15): each seasonal pixel's annual term has a
+ * constant amplitude within each calendar year, A_Y = A_first + g·(Y − Y_first), so the truth of
+ * every year and of the trend is exact; noise 2–4 mm, 12-day sampling, winter epochs thinned.
+ */
+export function generateGrowingSeasonsStack(options: GrowingSeasonsOptions): GrowingSeasonsStack {
+  const {
+    seed, width, height, startYmd = '20141210', endYmd = '20220925', intervalDays = 12,
+    noiseRangeMm = [2, 4], winterLoss = 0.5, nonSeasonalFraction = 0.1,
+    firstAmplitudeRangeMm = [10, 40], growthRangeMmPerYear = [0, 4],
+  } = options;
+  const dates = regularDates(startYmd, endYmd, intervalDays);
+  const axis = makeTimeAxis(dates);
+  const random = makeRandom(seed);
+  const normal = makeNormal(random);
+  const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
+  const nPixels = width * height;
+  const nDates = dates.length;
+  const years: number[] = [];
+  for (let y = Number(dates[0].slice(0, 4)); y <= Number(dates[nDates - 1].slice(0, 4)); y++) years.push(y);
+  const values = new Float32Array(nPixels * nDates);
+  const truth = {
+    amplitudeByYearMm: new Float32Array(years.length * nPixels).fill(NaN),
+    growthMmPerYear: new Float32Array(nPixels).fill(NaN),
+    peakDayOfYear: new Float32Array(nPixels).fill(NaN),
+    seasonal: new Uint8Array(nPixels),
+  };
+  for (let p = 0; p < nPixels; p++) {
+    const seasonal = random() >= nonSeasonalFraction;
+    const noiseMm = uniform(noiseRangeMm[0], noiseRangeMm[1]);
+    const rate = uniform(-20, 5);
+    const offset = uniform(-20, 20);
+    const firstAmplitude = uniform(firstAmplitudeRangeMm[0], firstAmplitudeRangeMm[1]);
+    const growth = uniform(growthRangeMmPerYear[0], growthRangeMmPerYear[1]);
+    const peakDoy = uniform(1, 366);
+    const tPeakFraction = (peakDoy - 1) / DAYS_PER_DECIMAL_YEAR;
+    const semi = uniform(4, 15), semiPhase = uniform(0, 2 * Math.PI), ter = uniform(3, 10), terPhase = uniform(0, 2 * Math.PI);
+    truth.seasonal[p] = seasonal ? 1 : 0;
+    if (seasonal) {
+      truth.growthMmPerYear[p] = growth;
+      truth.peakDayOfYear[p] = peakDoy;
+      years.forEach((y, k) => { truth.amplitudeByYearMm[k * nPixels + p] = firstAmplitude + growth * (y - years[0]); });
+    }
+    for (let d = 0; d < nDates; d++) {
+      const t = axis.tYears[d];
+      const month = Number(dates[d].slice(4, 6));
+      let v = rate * axis.tCentredYears[d] + offset + noiseMm * normal();
+      if (seasonal) {
+        const amplitude = firstAmplitude + growth * (Math.floor(t) - years[0]);
+        v += (amplitude / 2) * Math.sin(2 * Math.PI * (t - Math.floor(t) - tPeakFraction) + Math.PI / 2);
+      } else {
+        v += semi * Math.sin(4 * Math.PI * t + semiPhase) + ter * Math.sin(6 * Math.PI * t + terPhase);
+      }
+      const winter = month === 12 || month <= 3;
+      values[d * nPixels + p] = winter && random() < winterLoss ? NaN : v;
+    }
+  }
+  return { axis, width, height, values, years, truth };
+}

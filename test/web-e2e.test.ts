@@ -176,6 +176,14 @@ describe.skipIf(!haveBrowser && !REQUIRE)('web app in chromium (WebGPU on SwiftS
     expect(Number(plotted.points)).toBeGreaterThan(100);
     expect(await page.locator('#series-caption').textContent()).toMatch(/valid epochs; (seasonal|not seasonal)/);
     expect(await page.locator('#readout').textContent()).toContain(`row ${row}, col ${col}`);
+    // The "by year" view (issue 15): a slider over the yearly amplitude maps, and the clicked
+    // pixel's yearly amplitudes with error bars and trend line.
+    const yearMap = page.locator('canvas[data-product="amplitudeByYear"]');
+    expect(await yearMap.getAttribute('data-year')).toBe('2021');
+    await page.locator('#year-slider').fill('0');
+    expect(await yearMap.getAttribute('data-year')).toBe('2015');
+    await page.waitForFunction(() => Number(document.getElementById('years-canvas')?.dataset.points ?? 0) > 0, undefined, { timeout: 15_000 });
+    expect(Number(await page.locator('#years-canvas').getAttribute('data-points'))).toBeGreaterThanOrEqual(4);
     await page.locator('#results').scrollIntoViewIfNeeded();
     await mkdir(path.join(repo, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: path.join(repo, 'test-artifacts/web-app.png'), fullPage: true });

@@ -4,6 +4,13 @@
 // grid) or a constant; n from in-situ ALT sites (Eq. 2 solved for n, anomalies dropped, thin-
 // plate spline) or a constant. Everything lands in a staging folder first and is renamed into
 // place only when complete.
+//
+// A multi-band amplitude (amplitude_by_year_vertical.tif of `vertical` on a `seasons` folder,
+// one band per year, each band's description the year): n is a property of the ground, so it is
+// solved once, at the sites, against the mean of the yearly amplitudes (the multi-year
+// amplitude the single-band path takes), and alt.tif etc. are of that mean; then H of every
+// year (Eq. 2 with that n) goes to alt_by_year.tif, and the least-squares slope of H against
+// the year (≥ 4 valid years) to alt_trend.tif, m/yr: the active-layer deepening map.
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.ts';
@@ -38,7 +45,10 @@ import { crsTransform, lonLatToGrid } from '../pipeline/grid-crs.ts';
 import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
 import { StreamingStatistics } from '../pipeline/stats.ts';
 import { CpuAltKernel } from '../cpu/alt.ts';
-import { readRaster, type RasterData } from '../io/raster-node.ts';
+import { readRaster, isHdf5Path, type RasterData } from '../io/raster-node.ts';
+import { openGeoTiffNode } from '../io/geotiff-node.ts';
+import { readGeoTiffBands } from '../io/geotiff-read.ts';
+import { DEFAULT_SEASONS_OPTIONS, weightedSlope } from '../core/seasons.ts';
 import { readCsv, writeCsv, writeJson } from '../io/text-files-node.ts';
 import { csvColumnIndex, csvNumbers, type CsvTable } from '../io/csv.ts';
 import { parseVectorSpec, readVectorLayer, type VectorLayer } from '../io/vector-node.ts';
@@ -83,7 +93,12 @@ options:
 
 outputs: alt.tif (m), n.tif, moisture.tif (N on the amplitude grid), alt_status.tif (why H is
 what it is), sites.csv (each site: sampled δ, N, solved n, kept/skipped/dropped and why),
-alt.png, n.png, moisture.png, alt_histogram.png, summary.json.`;
+alt.png, n.png, moisture.png, alt_histogram.png, summary.json.
+
+A multi-band --amplitude (amplitude_by_year_vertical.tif of permasar vertical on a permasar
+seasons output, one band per year): n is solved against the mean of the yearly amplitudes
+(alt.tif is of that mean), and also written: alt_by_year.tif (m, one band per year) and
+alt_trend.tif (m/yr, least-squares slope of ALT against the year, ≥ ${DEFAULT_SEASONS_OPTIONS.minTrendYears} valid years).`;
 
 export const altCommand: Command = {
   name: 'alt',
@@ -118,9 +133,10 @@ const UNIT_TO_METRES: Record<string, number> = { mm: 0.001, millimeter: 0.001, m
  * The vertical amplitude raster and its unit → metres factor. The option wins, then the band's
  * unit; a unit we do not know is an error, never a guess. Shared with `permasar envelope`.
  */
-export async function readAmplitude(values: Record<string, unknown>): Promise<{ raster: RasterData; file: string; unit: string; toMetres: number }> {
+export async function readAmplitude(values: Record<string, unknown>, opts: { allBands?: boolean } = {}): Promise<{ raster: RasterData; file: string; unit: string; toMetres: number; byYear: AmplitudeByYear | null }> {
   const file = path.resolve(requiredString(values, 'amplitude'));
-  const raster = await readRaster(file);
+  const byYear = opts.allBands && !isHdf5Path(file) ? await readYearBands(file) : null;
+  const raster = byYear ? byYear.mean : await readRaster(file);
   const given = values['amplitude-unit'] as string | undefined;
   if (given !== undefined && !(given.toLowerCase() in UNIT_TO_METRES)) throw new InputError('--amplitude-unit', `unknown unit "${given}" (expected mm|cm|m)`);
   const unit = (given ?? raster.unit ?? 'mm').trim().toLowerCase();
@@ -134,7 +150,45 @@ export async function readAmplitude(values: Record<string, unknown>): Promise<{ 
   if (finite === 0) throw new InputError(file, 'no valid amplitude (every pixel is no-data)');
   // Peak to trough is ≥ 0: a raster that is mostly negative is a sign or product mix-up.
   if (negative === finite) throw new InputError(file, `every amplitude is negative (${negative} pixels): expected the peak-to-trough seasonal amplitude, ≥ 0`);
-  return { raster, file, unit, toMetres };
+  return { raster, file, unit, toMetres, byYear };
+}
+
+/** The bands of a multi-band amplitude, one per year (null for a single band). */
+export interface AmplitudeByYear {
+  years: number[];
+  bands: Float32Array[];
+  /** Per pixel, the mean of the valid yearly amplitudes, as a single-band raster. */
+  mean: RasterData;
+}
+
+async function readYearBands(file: string): Promise<AmplitudeByYear | null> {
+  const { tiff, byteLength } = await openGeoTiffNode(file);
+  let read;
+  try {
+    read = await readGeoTiffBands(tiff, file, byteLength);
+  } finally {
+    tiff.close();
+  }
+  if (read.bands.length < 2) return null;
+  const years = read.bands.map((b, i) => {
+    const year = Number(b.description);
+    if (!(b.description && Number.isInteger(year) && year > 0)) {
+      throw new InputError(file, `band ${i + 1} is described as ${JSON.stringify(b.description)}, not a year: a multi-band amplitude needs one band per year (amplitude_by_year_vertical.tif of permasar vertical)`);
+    }
+    return year;
+  });
+  const n = read.grid.width * read.grid.height;
+  const mean = new Float32Array(n);
+  for (let p = 0; p < n; p++) {
+    let sum = 0, count = 0;
+    for (const b of read.bands) { const v = b.data[p]; if (Number.isFinite(v)) { sum += v; count++; } }
+    mean[p] = count ? sum / count : NaN;
+  }
+  return {
+    years,
+    bands: read.bands.map((b) => b.data),
+    mean: { grid: read.grid, data: mean, nodata: read.nodata, metadata: read.metadata, unit: read.unit, description: `mean of the yearly amplitudes ${years[0]}–${years[years.length - 1]}` },
+  };
 }
 
 /** A raster on any grid and CRS resampled onto `target` by gdalwarp's bilinear rule (core/resample.ts). */
@@ -238,7 +292,7 @@ export async function runAltCommand(values: Record<string, unknown>): Promise<Al
   const constantN = numberOption(values, 'n', DEFAULT_FROZEN_WATER_CONTENT, (v) => (v >= 0 && v < 1 ? null : 'must be a volumetric water content in [0, 1)'));
 
   // Inputs, all read and checked before any output exists.
-  const amplitude = await readAmplitude(values);
+  const amplitude = await readAmplitude(values, { allBands: true });
   const grid = amplitude.raster.grid;
   const moistureText = requiredString(values, 'moisture');
   const moistureConstant = Number(moistureText);
@@ -278,8 +332,13 @@ export async function runAltCommand(values: Record<string, unknown>): Promise<Al
   const { kernel, notes } = await selectAltKernel(device, say);
   say(`permasar alt: ${grid.width}×${grid.height} pixels, amplitude in ${amplitude.unit}, N from ${moistureSource}; n: ${surface.description}; on ${kernel.description}`);
   let run;
+  const altByYear: Float32Array[] = [];
   try {
     run = await runAltPipeline({ grid, amplitude: amplitude.raster.data, thawedWaterContent: thawed, params, kernel });
+    // Eq. 2 for each year with the same n: the same kernel, one band at a time.
+    for (const band of amplitude.byYear?.bands ?? []) {
+      altByYear.push((await runAltPipeline({ grid, amplitude: band, thawedWaterContent: thawed, params, kernel })).altM);
+    }
   } finally {
     await kernel.dispose();
   }
@@ -299,6 +358,31 @@ export async function runAltCommand(values: Record<string, unknown>): Promise<Al
       sampleType: 'uint8', bandDescription: 'why ALT is what it is', metadata: meta('alt_status', 'class'),
       bandMetadata: Object.fromEntries(Object.entries(ALT_STATUS_NAMES).map(([k, v]) => [k, v])),
     });
+    let altTrendPixels = 0;
+    if (amplitude.byYear) {
+      const { years } = amplitude.byYear;
+      await writeGeoTiffFile(path.join(dir, 'alt_by_year.tif'), grid, altByYear, {
+        sampleType: 'float32', bandUnit: 'm', bandDescriptions: years.map(String),
+        metadata: { ...meta('alt_by_year', 'm'), DESCRIPTION: 'active-layer thickness H of each year, Eq. 2 with the yearly vertical amplitude and one n' },
+      });
+      // H is linear in δ at a pixel (N and n fixed), so its slope is that of the amplitude times
+      // H/δ. Ordinary least squares: the yearly amplitude file carries no standard errors.
+      const trend = new Float32Array(grid.width * grid.height).fill(NaN);
+      const ones = new Float64Array(years.length).fill(1);
+      const alts = new Float64Array(years.length);
+      const yearMean = years.reduce((a, b) => a + b, 0) / years.length;
+      const x = years.map((y) => y - yearMean);
+      for (let p = 0; p < trend.length; p++) {
+        for (let k = 0; k < years.length; k++) alts[k] = altByYear[k][p];
+        const fitted = weightedSlope(x, alts, ones, DEFAULT_SEASONS_OPTIONS.minTrendYears);
+        if (fitted) { trend[p] = fitted.slope; altTrendPixels++; }
+      }
+      await writeGeoTiffFile(path.join(dir, 'alt_trend.tif'), grid, trend, {
+        sampleType: 'float32', bandUnit: 'm/yr', bandDescription: `trend of the active-layer thickness, least-squares slope over ${years[0]}–${years[years.length - 1]} (≥ ${DEFAULT_SEASONS_OPTIONS.minTrendYears} valid years): + deepening`,
+        metadata: meta('alt_trend', 'm/yr'),
+      });
+      await writeFile(path.join(dir, 'alt_trend.png'), encodePng(renderRasterQuicklook({ width: grid.width, height: grid.height, extent: lonLatExtent(grid), data: trend, title: 'Active-layer thickness trend (+ deepening)', subtitle: `${years[0]}–${years[years.length - 1]}`, unitLabel: 'm/yr', colormap: 'rdbu' })));
+    }
     if (values.sites !== undefined) {
       await writeCsv(path.join(dir, 'sites.csv'),
         ['name', 'line', 'lon', 'lat', 'alt_m', 'pixel_row', 'pixel_col', 'distance_m', 'amplitude_mm', 'N', 'n', 'outcome', 'reason'],
@@ -357,7 +441,12 @@ export async function runAltCommand(values: Record<string, unknown>): Promise<Al
         'n.tif': { unit: 'm3/m3', description: 'n used per pixel (NaN where N is missing)' },
         'moisture.tif': { unit: 'm3/m3', description: 'N resampled onto the amplitude grid' },
         'alt_status.tif': { unit: 'class', legend: ALT_STATUS_NAMES },
+        ...(amplitude.byYear ? {
+          'alt_by_year.tif': { unit: 'm', description: 'ALT of each year (Eq. 2, the same n)', bands: amplitude.byYear.years.map(String) },
+          'alt_trend.tif': { unit: 'm/yr', description: 'least-squares slope of ALT against the year', pixels: altTrendPixels },
+        } : {}),
       },
+      byYear: amplitude.byYear ? { years: amplitude.byYear.years, amplitudeOfSitesAndAltTif: 'mean of the yearly amplitudes' } : null,
       elapsedSeconds,
     };
     await writeJson(path.join(dir, 'summary.json'), summary);

@@ -134,7 +134,8 @@ function sameSize(a: RasterData, b: RasterData): boolean {
 
 function checkIsFitOutput(folder: FitFolder, dir: string): void {
   const summary = folder.summary as { command?: unknown; software?: unknown } | null;
-  if (summary && summary.command !== undefined && summary.command !== 'fit') {
+  // A `seasons` folder holds every fit product too (cmd-seasons.ts).
+  if (summary && summary.command !== undefined && summary.command !== 'fit' && summary.command !== 'seasons') {
     throw new InputError(dir, `is the output of permasar ${String(summary.command)}, not of permasar fit`);
   }
 }

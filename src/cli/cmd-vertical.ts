@@ -3,6 +3,10 @@
 // assumes the motion is vertical (the study: 1.17–1.46 × the LOS value across a Sentinel-1 IW
 // swath, θ = 31°–46.8°). θ comes from a GeoTIFF, a MintPy geometry file, a constant, or the
 // incidence.tif that `permasar fit --incidence/--geometry` kept in the folder.
+//
+// A `permasar seasons` folder holds the fit's products too, and amplitude_by_year.tif (one band
+// per year): each band is projected the same way into amplitude_by_year_vertical.tif, band
+// descriptions (the years) kept, for `permasar alt` to turn into ALT by year.
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.ts';
@@ -13,6 +17,8 @@ import { readFitFolder } from '../io/fit-folder-node.ts';
 import { isHdf5Path, readGeometry, readRaster } from '../io/raster-node.ts';
 import { beginOutput } from '../io/output-dir-node.ts';
 import { writeGeoTiffFile } from '../io/geotiff-write-node.ts';
+import { openGeoTiffNode } from '../io/geotiff-node.ts';
+import { readGeoTiffBands, type RasterBands } from '../io/geotiff-read.ts';
 import { CpuVerticalKernel, type VerticalKernel } from '../cpu/compare.ts';
 import { crsTransform, runVerticalProjection, type VerticalRun } from '../pipeline/compare.ts';
 import { gridsOverlap } from '../core/resample.ts';
@@ -27,7 +33,9 @@ import type { Command } from './command.ts';
 const USAGE = `usage: permasar vertical FIT_DIR --out DIR [options]
 
 Projects the LOS rate and seasonal amplitude of a permasar fit output onto the vertical,
-δ_vertical = δ_LOS / cos(incidence), assuming the motion is vertical.
+δ_vertical = δ_LOS / cos(incidence), assuming the motion is vertical. FIT_DIR may be a
+permasar seasons output: its yearly amplitudes (amplitude_by_year.tif) are projected too,
+into amplitude_by_year_vertical.tif (one band per year).
 
 options:
   --out DIR               output folder (refused if it exists, unless --overwrite)
@@ -98,13 +106,21 @@ export async function runVerticalCommand(values: Record<string, unknown>, fitDir
   const { grid } = track;
   const incidence = await readIncidence(values.incidence as string | undefined, fitDir, grid);
   if (!incidence.data.some(isIncidenceAngle)) throw new InputError(incidence.source, 'no incidence angle between 0° and 90° over the fit grid');
+  const byYear = await readAmplitudeByYear(fitDir, grid);
 
   const output = await beginOutput(outDir, { overwrite: Boolean(values.overwrite) });
   try {
     const notes: string[] = [];
-    const { result: run, kernel } = await withTwoTrackKernel<VerticalKernel, VerticalRun>(
+    const { result: run, kernel } = await withTwoTrackKernel<VerticalKernel, VerticalRun & { yearly: Float32Array[] }>(
       device, createVerticalKernelGpu, () => new CpuVerticalKernel(),
-      (k) => runVerticalProjection(k, track.rateMmPerYear, track.seasonalAmplitudeMm, incidence.data), notes, say,
+      async (k) => {
+        const main = await runVerticalProjection(k, track.rateMmPerYear, track.seasonalAmplitudeMm, incidence.data);
+        // Each year's amplitude through the same kernel (the rate plane unused: NaN in, NaN out).
+        const noRate = byYear ? new Float32Array(grid.width * grid.height).fill(NaN) : null;
+        const yearly: Float32Array[] = [];
+        for (const band of byYear?.bands ?? []) yearly.push((await runVerticalProjection(k, noRate!, band.data, incidence.data)).outputs.amplitudeVerticalMm);
+        return { ...main, yearly };
+      }, notes, say,
     );
     const products = [
       { file: 'rate_vertical', data: run.outputs.rateVerticalMmPerYear, unit: 'mm/yr', description: 'secular rate projected onto the vertical, LOS / cos(incidence); positive = up', title: 'Vertical rate (LOS / cos incidence, + up)', colormap: 'rdbu' as const },
@@ -119,6 +135,14 @@ export async function runVerticalCommand(values: Record<string, unknown>, fitDir
       });
       const png = renderRasterQuicklook({ data: p.data, width: grid.width, height: grid.height, title: p.title, unitLabel: p.unit, colormap: p.colormap });
       await writeFile(path.join(output.dir, `${p.file}.png`), encodePng(png));
+    }
+    if (byYear) {
+      await writeGeoTiffFile(path.join(output.dir, 'amplitude_by_year_vertical.tif'), grid, run.yearly, {
+        sampleType: 'float32',
+        bandDescriptions: byYear.bands.map((b, i) => b.description ?? `band ${i + 1}`),
+        bandUnit: 'mm',
+        metadata: { PRODUCT: 'amplitude_by_year_vertical', UNITS: 'mm', SOFTWARE: 'permasar', INCIDENCE: incidence.source, DESCRIPTION: 'seasonal amplitude of each year (peak to trough) projected onto the vertical, LOS / cos(incidence)' },
+      });
     }
     let rateCount = 0;
     let amplitudeCount = 0;
@@ -139,7 +163,8 @@ export async function runVerticalCommand(values: Record<string, unknown>, fitDir
       counts: { pixels: grid.width * grid.height, rate: rateCount, amplitude: amplitudeCount },
       options: { device },
       device: { kind: kernel.kind, description: kernel.description, notes },
-      products: products.map((p) => `${p.file}.tif`),
+      products: [...products.map((p) => `${p.file}.tif`), ...(byYear ? ['amplitude_by_year_vertical.tif'] : [])],
+      years: byYear ? byYear.bands.map((b) => b.description) : undefined,
       elapsedSeconds,
     };
     await writeFile(path.join(output.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
@@ -150,5 +175,21 @@ export async function runVerticalCommand(values: Record<string, unknown>, fitDir
   } catch (e) {
     await output.abort();
     throw e;
+  }
+}
+
+/** amplitude_by_year.tif of a `seasons` folder (null for a plain fit folder), checked against the fit grid. */
+async function readAmplitudeByYear(fitDir: string, grid: RasterGrid): Promise<RasterBands | null> {
+  const folder = await readFitFolder(path.resolve(fitDir));
+  if (!folder.otherRasters.includes('amplitude_by_year.tif')) return null;
+  const file = path.join(path.resolve(fitDir), 'amplitude_by_year.tif');
+  const { tiff, byteLength } = await openGeoTiffNode(file);
+  try {
+    const bands = await readGeoTiffBands(tiff, file, byteLength);
+    if (!sameGrid(bands.grid, grid)) throw new InputError(file, `grid differs from rate.tif's (${describeGrid(bands.grid)} vs ${describeGrid(grid)})`);
+    if (bands.unit !== null && bands.unit !== 'mm') throw new InputError(file, `unit "${bands.unit}", expected "mm" (permasar seasons writes mm)`);
+    return bands;
+  } finally {
+    tiff.close();
   }
 }

@@ -237,3 +237,24 @@ export async function readGeoTiffRaster(tiff: GeoTIFF, file: string, byteLength:
   const data = await readGeoTiffRows(tiff, file, info, 0, info.grid.height, band);
   return { grid: info.grid, data, nodata: info.nodata, metadata: { ...info.metadata, ...info.bandMetadata }, unit: info.unit, description: info.description };
 }
+
+/** Every band of a file (multi-band products such as `seasons`' by-year rasters). */
+export interface RasterBands {
+  grid: RasterGrid;
+  nodata: number | null;
+  metadata: Record<string, string>;
+  /** Band 1's unit (multi-band permasar products share one unit). */
+  unit: string | null;
+  bands: { description: string | null; unit: string | null; data: Float32Array }[];
+}
+
+/** Reads every band into memory, each with its GDAL description and unit. */
+export async function readGeoTiffBands(tiff: GeoTIFF, file: string, byteLength: number): Promise<RasterBands> {
+  const first = await geoTiffInfo(tiff, file, byteLength, 0);
+  const bands: RasterBands['bands'] = [];
+  for (let b = 0; b < first.nBands; b++) {
+    const info = b === 0 ? first : await geoTiffInfo(tiff, file, byteLength, b);
+    bands.push({ description: info.description, unit: info.unit, data: await readGeoTiffRows(tiff, file, info, 0, info.grid.height, b) });
+  }
+  return { grid: first.grid, nodata: first.nodata, metadata: first.metadata, unit: first.unit, bands };
+}

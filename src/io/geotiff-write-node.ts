@@ -16,7 +16,8 @@ import { CogEncoder, encodeGeoTiff, type ByteSink, type CompressedBand, type Geo
 export interface GeoTiffFileWriter {
   readonly path: string;
   readonly grid: RasterGrid;
-  writeRows(row0: number, data: Float32Array | Uint8Array): Promise<void>;
+  /** Rows of GDAL band `band` (0-based; default 0, the only band of a single-band file). */
+  writeRows(row0: number, data: Float32Array | Uint8Array, band?: number): Promise<void>;
   /** Checks every row was written, assembles the COG, fsyncs and closes it. */
   close(): Promise<void>;
   /** Drops everything written so far (on failure; the staging dir is removed anyway). */
@@ -61,7 +62,7 @@ export async function createGeoTiffFile(path: string, grid: RasterGrid, opts: Ge
   const storePath = `${path}.tiles.partial`;
   const store = await openOrThrow(storePath, 'w+');
   const storeSink = new FileSink(store);
-  /** Where each band's compressed tiles lie in the store. */
+  /** Where each row band's compressed tiles lie in the store, keyed sample × nBands + band (file order). */
   const bandAt = new Map<number, { at: number; length: number }>();
   let storeEnd = 0;
   let state: 'open' | 'closed' | 'failed' = 'open';
@@ -76,7 +77,7 @@ export async function createGeoTiffFile(path: string, grid: RasterGrid, opts: Ge
       // Reserve the range before awaiting, so concurrent writeRows never overlap.
       const at = storeEnd;
       storeEnd += b.bytes.length;
-      bandAt.set(b.band, { at, length: b.bytes.length });
+      bandAt.set(b.sample * encoder.nBands + b.band, { at, length: b.bytes.length });
       await storeSink.write(at, b.bytes);
     }
   };
@@ -84,9 +85,9 @@ export async function createGeoTiffFile(path: string, grid: RasterGrid, opts: Ge
   return {
     path,
     grid,
-    async writeRows(row0, data) {
+    async writeRows(row0, data, band = 0) {
       if (state !== 'open') throw new Error(`GeoTiffFileWriter: ${path} is ${state}; rows ${row0}+ outside the open file`);
-      await keep(encoder.addRows(row0, data));
+      await keep(encoder.addRows(row0, data, band));
     },
     async close() {
       if (state === 'closed') return;
@@ -100,8 +101,8 @@ export async function createGeoTiffFile(path: string, grid: RasterGrid, opts: Ge
         await sink.write(0, layout.header);
         await sink.write(layout.header.length, layout.overviewBytes);
         let at = layout.fullResOffsetBytes;
-        for (let band = 0; band < encoder.nBands; band++) {
-          const stored = bandAt.get(band)!;
+        for (let key = 0; key < encoder.nBands * encoder.samples; key++) {
+          const stored = bandAt.get(key)!;
           await sink.write(at, await readExactly(store, stored.at, stored.length));
           at += stored.length;
         }
@@ -126,7 +127,8 @@ export async function createGeoTiffFile(path: string, grid: RasterGrid, opts: Ge
 }
 
 /** Writes a whole raster in one go (small products, tests); nothing is left on failure. */
-export async function writeGeoTiffFile(path: string, grid: RasterGrid, data: Float32Array | Uint8Array, opts: GeoTiffWriteOptions): Promise<void> {
+/** `data`: one plane, or one per band (opts.bandDescriptions). */
+export async function writeGeoTiffFile(path: string, grid: RasterGrid, data: Float32Array | Uint8Array | (Float32Array | Uint8Array)[], opts: GeoTiffWriteOptions): Promise<void> {
   const bytes = encodeGeoTiff(grid, data, opts, path);
   const handle = await openOrThrow(path, 'w');
   try {

@@ -1,4 +1,5 @@
-// A Cloud-Optimized GeoTIFF encoder for single-band float32 and uint8 rasters, platform-free.
+// A Cloud-Optimized GeoTIFF encoder for float32 and uint8 rasters of one or more bands,
+// platform-free.
 //
 // Why our own and not geotiff.js's writer: its writer builds the whole file in memory, writes
 // no GDAL_NODATA / GDAL_METADATA and no overviews, and products of a large stack must stream
@@ -24,6 +25,16 @@
 // of the image). `finish` builds the smaller levels from level 1, compresses the overview
 // tiles and lays out the header; the caller then writes header, overview tiles and the stored
 // full-resolution tiles, band after band.
+//
+// Several bands (GDAL bands, TIFF "samples"; `bandDescriptions`) are written band-interleaved,
+// PlanarConfiguration = 2 (separate planes), as GDAL's COG driver does with INTERLEAVE=BAND:
+// each level's TileOffsets list every tile of band 1, then of band 2, …; in the file, each
+// level's tiles follow the same order, so a reader of one band at one zoom reads one run of
+// bytes per tile row. Each band has its own overview pyramid (the same resampling), its own
+// description in GDAL_METADATA (`<Item name="DESCRIPTION" sample="i" role="description">`),
+// and ExtraSamples = 0 (unspecified) for bands beyond the first, as GDAL writes for
+// multi-band MinIsBlack. Below, "band" without qualification means a row band (a strip of
+// 256 rows of tiles); a GDAL band is a "sample".
 //
 // Georeferencing follows what GDAL writes for a north-up grid: ModelPixelScale +
 // ModelTiepoint (tie point = top-left corner, because GTRasterType = PixelIsArea), or
@@ -59,6 +70,11 @@ export interface GeoTiffWriteOptions {
   metadata?: Record<string, string>;
   /** Band description (GDAL's band "description", shown by gdalinfo as "Description"). */
   bandDescription?: string;
+  /**
+   * Several bands: one description per band (e.g. the year, "2016"); their number is the band
+   * count. bandUnit and bandMetadata then apply to every band. Absent: one band.
+   */
+  bandDescriptions?: string[];
   /** Band unit (GDAL's band "unittype", shown by gdalinfo as "Unit Type"), e.g. "mm/yr". */
   bandUnit?: string;
   /** Band-level metadata items, e.g. a legend { '0': 'not seasonal', '1': 'seasonal' }. */
@@ -76,8 +92,10 @@ export interface ByteSink {
 
 /** The compressed full-resolution tiles of one band of tile rows, in tile-column order. */
 export interface CompressedBand {
-  /** Band index: rows band × TILE_SIZE … */
+  /** Row-band index: rows band × TILE_SIZE … */
   band: number;
+  /** GDAL band (TIFF sample plane), 0-based. */
+  sample: number;
   bytes: Uint8Array;
 }
 
@@ -89,7 +107,7 @@ export interface CogLayout {
   overviewBytes: Uint8Array;
   /** Where the full-resolution tiles begin: header.length + overviewBytes.length. */
   fullResOffsetBytes: number;
-  /** Byte length of each full-resolution band (its tiles, concatenated), band 0 first. */
+  /** Byte length of each full-resolution row band (its tiles, concatenated), in file order: index sample × rowBands + band. */
   bandBytes: number[];
   totalBytes: number;
   bigTiff: boolean;
@@ -144,10 +162,19 @@ function escapeXml(text: string): string {
 }
 
 /** The GDAL_METADATA XML GDAL itself writes (gcore/gdal_pam / GTiff driver). */
-export function gdalMetadataXml(opts: Pick<GeoTiffWriteOptions, 'metadata' | 'bandDescription' | 'bandUnit' | 'bandMetadata'>): string | null {
+export function gdalMetadataXml(opts: Pick<GeoTiffWriteOptions, 'metadata' | 'bandDescription' | 'bandUnit' | 'bandMetadata' | 'bandDescriptions'>): string | null {
   const items: string[] = [];
   for (const [k, v] of Object.entries(opts.metadata ?? {})) {
     items.push(`<Item name="${escapeXml(k)}">${escapeXml(v)}</Item>`);
+  }
+  if (opts.bandDescriptions) {
+    // GDAL writes each band's items in band order, sample="i" 0-based.
+    opts.bandDescriptions.forEach((description, i) => {
+      for (const [k, v] of Object.entries(opts.bandMetadata ?? {})) items.push(`<Item name="${escapeXml(k)}" sample="${i}">${escapeXml(v)}</Item>`);
+      items.push(`<Item name="DESCRIPTION" sample="${i}" role="description">${escapeXml(description)}</Item>`);
+      if (opts.bandUnit) items.push(`<Item name="UNITTYPE" sample="${i}" role="unittype">${escapeXml(opts.bandUnit)}</Item>`);
+    });
+    return items.length ? `<GDALMetadata>\n${items.map((i) => `  ${i}\n`).join('')}</GDALMetadata>` : null;
   }
   for (const [k, v] of Object.entries(opts.bandMetadata ?? {})) {
     items.push(`<Item name="${escapeXml(k)}" sample="0">${escapeXml(v)}</Item>`);
@@ -342,15 +369,18 @@ export class CogEncoder {
   readonly resampling: OverviewResampling;
   /** Sizes of every level, full resolution first. */
   readonly levels: { width: number; height: number }[];
+  /** Row bands (strips of TILE_SIZE rows) per GDAL band. */
   readonly nBands: number;
+  /** GDAL bands (TIFF samples per pixel). */
+  readonly samples: number;
   private readonly crs: CrsInfo | null;
   private readonly fill: number;
   private readonly pending = new Map<number, PendingBand>();
   private readonly bandDone: Uint8Array;
   private bandsRemaining: number;
   private readonly fullResTileCounts: number[][];
-  /** Overview level 1, filled band by band; null when the image fits one tile. */
-  private readonly level1: Pixels | null;
+  /** Overview level 1 of each GDAL band, filled row band by row band; empty when the image fits one tile. */
+  private readonly level1: Pixels[];
 
   /** `file` names the output in errors (an unusable CRS). */
   constructor(readonly grid: RasterGrid, readonly opts: GeoTiffWriteOptions, readonly file: string) {
@@ -368,11 +398,15 @@ export class CogEncoder {
       if (Math.max(last.width, last.height) <= TILE_SIZE) break;
       this.levels.push({ width: Math.ceil(last.width / 2), height: Math.ceil(last.height / 2) });
     }
+    this.samples = opts.bandDescriptions ? opts.bandDescriptions.length : 1;
+    if (!(Number.isInteger(this.samples) && this.samples >= 1 && this.samples <= 65535)) throw new Error(`CogEncoder: ${this.samples} bands`);
     this.nBands = Math.ceil(height / TILE_SIZE);
-    this.bandDone = new Uint8Array(this.nBands);
-    this.bandsRemaining = this.nBands;
-    this.fullResTileCounts = new Array(this.nBands);
-    this.level1 = this.levels.length > 1 ? this.alloc(this.levels[1].width * this.levels[1].height) : null;
+    // Row bands are keyed sample × nBands + band: file order (band-interleaved planes).
+    this.bandDone = new Uint8Array(this.nBands * this.samples);
+    this.bandsRemaining = this.nBands * this.samples;
+    this.fullResTileCounts = new Array(this.nBands * this.samples);
+    this.level1 = [];
+    if (this.levels.length > 1) for (let s = 0; s < this.samples; s++) this.level1.push(this.alloc(this.levels[1].width * this.levels[1].height));
   }
 
   private alloc(n: number): Pixels {
@@ -384,10 +418,13 @@ export class CogEncoder {
   }
 
   /**
-   * Takes rows row0 … row0 + data.length / width − 1 and returns the bands they completed,
-   * compressed (to be stored by the caller until `finish`).
+   * Takes rows row0 … row0 + data.length / width − 1 of GDAL band `sample` (0-based) and
+   * returns the row bands they completed, compressed (to be stored by the caller until `finish`).
    */
-  addRows(row0: number, data: Pixels): CompressedBand[] {
+  addRows(row0: number, data: Pixels, sample = 0): CompressedBand[] {
+    if (!(Number.isInteger(sample) && sample >= 0 && sample < this.samples)) {
+      throw new Error(`CogEncoder: band ${sample + 1} of a ${this.samples}-band raster`);
+    }
     const { width, height } = this.grid;
     const wantFloat = this.opts.sampleType === 'float32';
     if (wantFloat ? !(data instanceof Float32Array) : !(data instanceof Uint8Array)) {
@@ -402,18 +439,19 @@ export class CogEncoder {
       const band = Math.floor(r / TILE_SIZE);
       const bandRow0 = band * TILE_SIZE;
       const rows = Math.min(row0 + nRows, bandRow0 + this.bandRows(band)) - r;
-      if (!this.bandDone[band]) {
-        let p = this.pending.get(band);
+      const key = sample * this.nBands + band;
+      if (!this.bandDone[key]) {
+        let p = this.pending.get(key);
         if (!p) {
           const bandRows = this.bandRows(band);
           p = { data: this.alloc(bandRows * width), rowsMissing: bandRows, rowSeen: new Uint8Array(bandRows) };
-          this.pending.set(band, p);
+          this.pending.set(key, p);
         }
         p.data.set(data.subarray((r - row0) * width, (r - row0 + rows) * width), (r - bandRow0) * width);
         for (let k = r - bandRow0; k < r - bandRow0 + rows; k++) {
           if (!p.rowSeen[k]) { p.rowSeen[k] = 1; p.rowsMissing--; }
         }
-        if (p.rowsMissing === 0) done.push(this.completeBand(band, p.data));
+        if (p.rowsMissing === 0) done.push(this.completeBand(sample, band, p.data));
       }
       // A band already complete and compressed cannot change: rows written twice must be
       // identical in practice (the pipeline writes each row once), so a rewrite is ignored.
@@ -422,16 +460,17 @@ export class CogEncoder {
     return done;
   }
 
-  private completeBand(band: number, data: Pixels): CompressedBand {
+  private completeBand(sample: number, band: number, data: Pixels): CompressedBand {
     const { width } = this.grid;
     const rows = this.bandRows(band);
+    const key = sample * this.nBands + band;
     const { bytes, counts } = compressBand(data, width, rows, this.fill);
-    this.fullResTileCounts[band] = counts;
-    if (this.level1) halve(data, width, rows, this.level1, band * (TILE_SIZE / 2), this.resampling, this.nodata);
-    this.pending.delete(band);
-    this.bandDone[band] = 1;
+    this.fullResTileCounts[key] = counts;
+    if (this.level1.length) halve(data, width, rows, this.level1[sample], band * (TILE_SIZE / 2), this.resampling, this.nodata);
+    this.pending.delete(key);
+    this.bandDone[key] = 1;
     this.bandsRemaining--;
-    return { band, bytes };
+    return { band, sample, bytes };
   }
 
   /** Rows not yet given, as "N rows never written (first: row R)", or null when complete. */
@@ -439,41 +478,49 @@ export class CogEncoder {
     if (this.bandsRemaining === 0) return null;
     let missing = 0;
     let first = -1;
-    for (let band = 0; band < this.nBands; band++) {
-      if (this.bandDone[band]) continue;
-      const p = this.pending.get(band);
+    let firstSample = 0;
+    for (let key = 0; key < this.nBands * this.samples; key++) {
+      if (this.bandDone[key]) continue;
+      const band = key % this.nBands;
+      const p = this.pending.get(key);
       const rows = this.bandRows(band);
       for (let k = 0; k < rows; k++) {
         if (p && p.rowSeen[k]) continue;
         missing++;
-        if (first < 0) first = band * TILE_SIZE + k;
+        if (first < 0) { first = band * TILE_SIZE + k; firstSample = Math.floor(key / this.nBands); }
       }
     }
-    return `${missing} rows never written (first: row ${first})`;
+    return `${missing} rows never written (first: row ${first}${this.samples > 1 ? ` of band ${firstSample + 1}` : ''})`;
   }
 
   /** Overviews, header and IFDs, once every row is in. */
   finish(): CogLayout {
     const missing = this.missingRows();
     if (missing) throw new Error(`CogEncoder: ${missing}`);
-    // Overview levels ≥ 2 from the one above, as gdaladdo cascades a factor-2 pyramid.
-    const levelData: Pixels[] = [];
-    if (this.level1) levelData.push(this.level1);
+    // Overview levels ≥ 2 from the one above, as gdaladdo cascades a factor-2 pyramid; one
+    // pyramid per GDAL band. levelData[i][sample] is level i + 1.
+    const levelData: Pixels[][] = [];
+    if (this.level1.length) levelData.push(this.level1);
     for (let k = 2; k < this.levels.length; k++) {
       const above = this.levels[k - 1];
-      const next = this.alloc(this.levels[k].width * this.levels[k].height);
-      halve(levelData[levelData.length - 1], above.width, above.height, next, 0, this.resampling, this.nodata);
-      levelData.push(next);
+      levelData.push(levelData[levelData.length - 1].map((aboveData) => {
+        const next = this.alloc(this.levels[k].width * this.levels[k].height);
+        halve(aboveData, above.width, above.height, next, 0, this.resampling, this.nodata);
+        return next;
+      }));
     }
-    const overviewTiles: { bytes: Uint8Array; counts: number[] }[] = levelData.map((data, i) => {
+    // Within a level: every tile of band 1, then of band 2, … (PlanarConfiguration 2 order).
+    const overviewTiles: { bytes: Uint8Array; counts: number[] }[] = levelData.map((perSample, i) => {
       const { width, height } = this.levels[i + 1];
       const parts: Uint8Array[] = [];
       const counts: number[] = [];
-      for (let row0 = 0; row0 < height; row0 += TILE_SIZE) {
-        const rows = Math.min(TILE_SIZE, height - row0);
-        const band = compressBand(data.subarray(row0 * width, (row0 + rows) * width), width, rows, this.fill);
-        parts.push(band.bytes);
-        counts.push(...band.counts);
+      for (const data of perSample) {
+        for (let row0 = 0; row0 < height; row0 += TILE_SIZE) {
+          const rows = Math.min(TILE_SIZE, height - row0);
+          const band = compressBand(data.subarray(row0 * width, (row0 + rows) * width), width, rows, this.fill);
+          parts.push(band.bytes);
+          counts.push(...band.counts);
+        }
       }
       return { bytes: concat(parts), counts };
     });
@@ -501,23 +548,25 @@ export class CogEncoder {
     const { grid, opts } = this;
     const isFloat = opts.sampleType === 'float32';
     const offsetType = bigTiff ? LONG8 : LONG;
+    const S = this.samples;
     const nodata = nodataText(this.nodata);
     const ifds: Tag[][] = this.levels.map((level, k) => {
       const tags: Tag[] = [
         { id: 256, type: LONG, values: [level.width] },
         { id: 257, type: LONG, values: [level.height] },
-        { id: 258, type: SHORT, values: [isFloat ? 32 : 8] },
+        { id: 258, type: SHORT, values: new Array(S).fill(isFloat ? 32 : 8) },
         { id: 259, type: SHORT, values: [8] }, // Adobe DEFLATE
         { id: 262, type: SHORT, values: [1] }, // BlackIsZero
-        { id: 277, type: SHORT, values: [1] },
-        { id: 284, type: SHORT, values: [1] }, // planar configuration: contiguous
+        { id: 277, type: SHORT, values: [S] },
+        { id: 284, type: SHORT, values: [S > 1 ? 2 : 1] }, // planar configuration: separate planes for several bands
         { id: 317, type: SHORT, values: [isFloat ? 3 : 2] }, // predictor
         { id: 322, type: SHORT, values: [TILE_SIZE] },
         { id: 323, type: SHORT, values: [TILE_SIZE] },
         { id: 324, type: offsetType, values: new Array(tileCounts[k].length).fill(0) }, // TileOffsets
         { id: 325, type: LONG, values: tileCounts[k] }, // TileByteCounts
-        { id: 339, type: SHORT, values: [isFloat ? 3 : 1] }, // IEEE float / uint
+        { id: 339, type: SHORT, values: new Array(S).fill(isFloat ? 3 : 1) }, // IEEE float / uint
       ];
+      if (S > 1) tags.push({ id: 338, type: SHORT, values: new Array(S - 1).fill(0) }); // ExtraSamples: unspecified
       if (k > 0) tags.push({ id: 254, type: LONG, values: [1] }); // NewSubfileType: reduced resolution
       if (k === 0) {
         const gt = grid.geoTransform;
@@ -625,17 +674,21 @@ export class CogEncoder {
  * same bytes as the streamed Node writer given the same pixels and options. `file` names the
  * output in errors.
  */
-export function encodeGeoTiff(grid: RasterGrid, data: Pixels, opts: GeoTiffWriteOptions, file = 'GeoTIFF'): Uint8Array {
-  if (data.length !== grid.width * grid.height) {
-    throw new Error(`encodeGeoTiff: ${data.length} values for a ${grid.width}×${grid.height} grid`);
+export function encodeGeoTiff(grid: RasterGrid, data: Pixels | Pixels[], opts: GeoTiffWriteOptions, file = 'GeoTIFF'): Uint8Array {
+  const planes = Array.isArray(data) ? data : [data];
+  for (const plane of planes) {
+    if (plane.length !== grid.width * grid.height) {
+      throw new Error(`encodeGeoTiff: ${plane.length} values for a ${grid.width}×${grid.height} grid`);
+    }
   }
   const encoder = new CogEncoder(grid, opts, file);
-  const bands = encoder.addRows(0, data);
+  if (planes.length !== encoder.samples) throw new Error(`encodeGeoTiff: ${planes.length} planes for ${encoder.samples} bands`);
+  const bands = planes.flatMap((plane, sample) => encoder.addRows(0, plane, sample));
   const layout = encoder.finish();
   const out = new Uint8Array(layout.totalBytes);
   out.set(layout.header, 0);
   out.set(layout.overviewBytes, layout.header.length);
   let at = layout.fullResOffsetBytes;
-  for (const b of bands.sort((x, y) => x.band - y.band)) { out.set(b.bytes, at); at += b.bytes.length; }
+  for (const b of bands.sort((x, y) => x.sample - y.sample || x.band - y.band)) { out.set(b.bytes, at); at += b.bytes.length; }
   return out;
 }

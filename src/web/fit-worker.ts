@@ -12,7 +12,9 @@ import { CpuFitKernel, fitPixelDetailed } from '../cpu/fit.ts';
 import { InputError, isInputError } from '../core/errors.ts';
 import { FIT_PRODUCT_KEYS, type FitContext, type FitKernel, type FitOptions, type FitProductKey } from '../core/fit-types.ts';
 import { makeTimeAxis } from '../core/time.ts';
-import { runFitPipeline } from '../pipeline/fit.ts';
+import { runSeasonsPipeline } from '../pipeline/seasons.ts';
+import { CpuSeasonsKernel, seasonsPixelDetailed } from '../cpu/seasons.ts';
+import { DEFAULT_SEASONS_OPTIONS, type SeasonsContext } from '../core/seasons.ts';
 import { FallbackFitKernel } from '../pipeline/fallback-kernel.ts';
 import { checkEpochCount, resolveStackScale } from '../pipeline/fit-setup.ts';
 import { buildFitSummary } from '../pipeline/fit-summary.ts';
@@ -30,7 +32,7 @@ function post(message: WorkerMessage, transfer: Transferable[] = []): void {
 }
 
 /** What a finished fit leaves behind for pixel requests. */
-let opened: { stack: StackSource; context: FitContext } | null = null;
+let opened: { stack: StackSource; context: FitContext; seasons: SeasonsContext } | null = null;
 
 /** Progress granularity: at least this many tiles, so the bar moves even on the CPU path. */
 const MIN_TILES_FOR_PROGRESS = 24;
@@ -91,22 +93,39 @@ async function runFit(req: FitRequest): Promise<void> {
 
     const products = Object.fromEntries(FIT_PRODUCT_KEYS.map((k) => [k, new Float32Array(grid.width * grid.height)])) as Record<FitProductKey, Float32Array>;
     const tileRows = Math.max(1, Math.min(Math.floor(kernel.maxTilePixels(stack.dates.length) / grid.width), Math.ceil(grid.height / MIN_TILES_FOR_PROGRESS)));
-    let result;
+    // The per-year fits of `permasar seasons` ride along on each tile (pipeline/seasons.ts), on
+    // the float64 kernel: three parameters per year cost little next to the fit itself.
+    const nPixels = grid.width * grid.height;
+    let seasonsResult;
+    let byYear: Float32Array[] = [];
+    const amplitudeTrend = new Float32Array(nPixels);
     try {
-      result = await runFitPipeline({
+      seasonsResult = await runSeasonsPipeline({
         stack,
-        kernel,
+        fitKernel: kernel,
+        seasonsKernel: new CpuSeasonsKernel(),
+        seasonsOptions: DEFAULT_SEASONS_OPTIONS,
+        seasonsWriter: {
+          writeByYear: (key, y, row0, data) => {
+            if (key !== 'amplitudeMm') return;
+            while (byYear.length <= y) byYear.push(new Float32Array(nPixels).fill(NaN));
+            byYear[y].set(data, row0 * grid.width);
+          },
+          writePixel: (key, row0, data) => { if (key === 'amplitudeTrendMmPerYear') amplitudeTrend.set(data, row0 * grid.width); },
+        },
         options,
         scaleToMm: scale.scaleToMm,
         maskRows: mask ? async (row0, nRows) => mask.data.subarray(row0 * grid.width, (row0 + nRows) * grid.width) : undefined,
         maskMin: req.maskMin,
         tileRows,
-        writer: { writeRows: (key, row0, _nRows, data) => products[key].set(data, row0 * grid.width) },
+        fitWriter: { writeRows: (key, row0, _nRows, data) => products[key].set(data, row0 * grid.width) },
         onProgress: (rowsDone, rowsTotal) => post({ type: 'progress', rowsDone, rowsTotal }),
       });
     } finally {
       await kernel.dispose();
     }
+    const result = seasonsResult.fit;
+    byYear = seasonsResult.years.map((_, y) => byYear[y] ?? new Float32Array(nPixels).fill(NaN));
     if (result.pixelsWithData === 0) {
       throw new InputError(stackName, `no pixel has ${options.minValidEpochs} or more valid epochs${mask ? ` after the mask (≥ ${req.maskMin})` : ''}: the stack is all NaN or nearly so`);
     }
@@ -130,7 +149,7 @@ async function runFit(req: FitRequest): Promise<void> {
       elapsedSeconds: (performance.now() - started) / 1000,
     });
     const axis = makeTimeAxis(stack.dates);
-    opened = { stack, context: { tCentredYears: axis.tCentredYears, tMidYears: axis.tMidYears, scaleToMm: scale.scaleToMm, options } };
+    opened = { stack, context: { tCentredYears: axis.tCentredYears, tMidYears: axis.tMidYears, scaleToMm: scale.scaleToMm, options }, seasons: seasonsResult.context };
     keepOpen = true;
     const outcome: FitOutcome = {
       stackName,
@@ -141,8 +160,9 @@ async function runFit(req: FitRequest): Promise<void> {
       incidence,
       device,
       summary,
+      seasons: { years: seasonsResult.years, amplitudeByYearMm: byYear, amplitudeTrendMmPerYear: amplitudeTrend },
     };
-    const transfer: Transferable[] = Object.values(products).map((a) => a.buffer);
+    const transfer: Transferable[] = [...Object.values(products), ...byYear, amplitudeTrend].map((a) => a.buffer);
     if (incidence) transfer.push(incidence.data.buffer);
     post({ type: 'done', outcome }, transfer);
   } finally {
@@ -160,6 +180,8 @@ async function readSeries(req: SeriesRequest): Promise<void> {
   const raw = new Float32Array(nDates);
   for (let d = 0; d < nDates; d++) raw[d] = rows[d * width + req.col];
   const fit = fitPixelDetailed(raw, context);
+  const rate = fit.eq1 ? fit.eq1.rateMmPerYear : fit.trend ? fit.trend.rateMmPerYear : NaN;
+  const seasons = opened.seasons.years.length ? seasonsPixelDetailed(raw, rate, fit.seasonal, opened.seasons) : null;
   const axis = makeTimeAxis(stack.dates);
   post({
     type: 'series',
@@ -171,6 +193,7 @@ async function readSeries(req: SeriesRequest): Promise<void> {
       valuesMm: Array.from(raw, (v) => v * context.scaleToMm),
       tMidYears: context.tMidYears,
       fit,
+      seasons,
     },
   });
 }

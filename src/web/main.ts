@@ -16,6 +16,7 @@ import { drawSeriesPlot } from './series-plot.ts';
 import { dayOfYearToMonthDay, formatBytes, formatCount, formatLatitude, formatLongitude, formatPercent, formatValue, isoDate } from './format.ts';
 import type { DeviceChoice, FitOutcome, FitRequest, PixelSeries, WorkerMessage } from './protocol.ts';
 import { renderDirection } from './direction-view.ts';
+import { createYearsView, drawYearsPlot } from './years-view.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -311,7 +312,8 @@ function cancelAll(): void {
 // ---------------------------------------------------------------- results
 
 const MAP_KEYS: FitProductKey[] = ['rateMmPerYear', 'seasonalAmplitudeMm', 'peakDayOfYear', 'seasonalFlag'];
-const mapViews = new Map<FitProductKey, MapView>();
+const mapViews = new Map<FitProductKey | 'amplitudeByYear', MapView>();
+let yearsPlot: HTMLCanvasElement | null = null;
 
 function showEmptyState(): void {
   $('empty-state').hidden = false;
@@ -426,6 +428,12 @@ function renderTrack(t: Track): void {
     maps.append(figure);
     mapViews.set(key, view);
   }
+  const years = createYearsView(o, base.subtitle, (hit) => showReadout(t, hit ?? selected), (hit) => selectPixel(t, hit));
+  yearsPlot = years?.plotCanvas ?? null;
+  if (years) {
+    maps.append(years.figure);
+    mapViews.set('amplitudeByYear', years.view);
+  }
   showReadout(t, selected);
   renderDownloads(t);
   if (selected) selectPixel(t, selected);
@@ -484,6 +492,7 @@ function onSeries(t: Track, s: PixelSeries): void {
   canvas.dataset.points = String(info.points);
   canvas.dataset.row = String(s.row);
   canvas.dataset.col = String(s.col);
+  if (yearsPlot) drawYearsPlot(yearsPlot, s.seasons, `By year · pixel row ${s.row}, col ${s.col}`);
   const f = s.fit;
   const verdict = !f.trend
     ? `too few valid epochs (${f.validEpochCount}; at least ${o.summary.options.minValidEpochs} needed)`

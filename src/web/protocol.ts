@@ -5,6 +5,7 @@ import type { RasterGrid } from '../core/grid.ts';
 import type { FitProductKey } from '../core/fit-types.ts';
 import type { PixelFit } from '../cpu/fit.ts';
 import type { FitSummary } from '../pipeline/fit-summary.ts';
+import type { PixelSeasons } from '../cpu/seasons.ts';
 
 export type DeviceChoice = 'auto' | 'gpu' | 'cpu';
 
@@ -44,6 +45,8 @@ export interface FitOutcome {
   incidence: { data: Float32Array; source: string } | null;
   device: { kind: 'cpu' | 'gpu'; description: string; notes: string[]; choice: DeviceChoice };
   summary: FitSummary;
+  /** `permasar seasons`' products (the "by year" view): one amplitude map per band year. */
+  seasons: { years: number[]; amplitudeByYearMm: Float32Array[]; amplitudeTrendMmPerYear: Float32Array };
 }
 
 export interface PixelSeries {
@@ -56,6 +59,8 @@ export interface PixelSeries {
   valuesMm: number[];
   tMidYears: number;
   fit: PixelFit;
+  /** Per-year amplitudes and their trend (null when no year qualifies). */
+  seasons?: PixelSeasons | null;
 }
 
 export type WorkerMessage =
