@@ -30,12 +30,15 @@ async function printHelp(): Promise<void> {
       lines.push(`  ${name}`);
     }
   }
-  lines.push('', 'permasar <command> --help shows the options of a command.');
+  lines.push('', 'permasar <command> --help shows the options of a command.',
+    '--verbose (any command) also shows the GPU driver\'s messages (dawn\'s adapter probe).');
   console.log(lines.join('\n'));
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  // --verbose belongs to every command: it lets dawn's adapter-probe messages reach the terminal
+  // (bin/permasar.mjs filters them otherwise); nothing else in a command depends on it.
+  const [name, ...rest] = argv.filter((a) => a !== '--verbose');
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     await printHelp();
     return name ? 0 : 1;
@@ -47,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(command.usage);
+    console.log(`${command.usage}\n  --verbose               also show the GPU driver's messages (dawn's adapter probe)`);
     return 0;
   }
   let parsed;
