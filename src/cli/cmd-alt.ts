@@ -306,9 +306,14 @@ export async function runAltCommand(values: Record<string, unknown>): Promise<Al
     const m = await readResampled(moistureText, grid);
     thawed = m.data;
     moistureSource = `${path.resolve(moistureText)} (${describeGrid(m.sourceGrid)}, bilinear)`;
-    let above1 = 0;
-    for (const v of thawed) if (v > 1) above1++;
+    let above1 = 0, atMostZero = 0;
+    for (const v of thawed) {
+      if (v > 1) above1++;
+      else if (v <= 0) atMostZero++;
+    }
     if (above1 > 0) throw new InputError(moistureText, `${above1} resampled values exceed 1: expected volumetric water content in m³/m³ (not %)`);
+    // Eq. 2 divides by N − n: N ≤ 0 is no thawed water content at all (NaN marks no data).
+    if (atMostZero > 0) throw new InputError(moistureText, `${atMostZero} resampled values ≤ 0: expected volumetric water content in (0, 1] m³/m³ (NaN for no data)`);
   }
 
   let sites: AltSiteResult[] = [];

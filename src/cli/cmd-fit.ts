@@ -8,12 +8,12 @@ import { InputError } from '../core/errors.ts';
 import { sameGrid, describeGrid, type RasterGrid } from '../core/grid.ts';
 import { DEFAULT_FIT_OPTIONS, THREE_SINUSOID_PARAMETERS, type FitKernel, type FitOptions, type FitProductKey } from '../core/fit-types.ts';
 import { runFitPipeline, SENTINEL1_WAVELENGTH_M, type FitRunResult } from '../pipeline/fit.ts';
-import { resolveStackScale, checkEpochCount } from '../pipeline/fit-setup.ts';
+import { type StackScale, resolveStackScale, checkEpochCount, implausibleUnitWarning, maxAbsFinite, rangeProblem } from '../pipeline/fit-setup.ts';
 import { buildFitSummary } from '../pipeline/fit-summary.ts';
 import { fitProductGeoTiffOptions, incidenceGeoTiffOptions, azimuthGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
 import { FIT_PRODUCT_INFO } from '../pipeline/fit-products.ts';
 import { renderFitQuicklooks } from '../pipeline/fit-quicklooks.ts';
-import { openStack } from '../io/stack-node.ts';
+import { openStack, type StackSource } from '../io/stack-node.ts';
 import { readRaster, isHdf5Path } from '../io/raster-node.ts';
 import { beginOutput } from '../io/output-dir-node.ts';
 import { createGeoTiffFile, writeGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
@@ -95,6 +95,11 @@ export async function runFitCommand(values: Record<string, unknown>, stackPath: 
 
     // Auxiliary rasters are read (and checked) before any output exists.
     const mask = values.mask ? await readAligned(String(values.mask), grid, values['mask-dataset'] as string | undefined) : null;
+    if (mask) {
+      // A wrong raster given as the mask (an incidence map, a velocity) would mask nothing or everything.
+      const problem = rangeProblem(mask, { min: 0, max: 1 }, 'a temporal coherence mask lies in [0, 1] (NaN for no data)');
+      if (problem) throw new InputError(String(values.mask), problem);
+    }
     const incidence = await readIncidence(values, grid);
     const azimuth = values.geometry ? await readAligned(String(values.geometry), grid, 'azimuthAngle') : null;
 
@@ -112,7 +117,7 @@ export async function runFitCommand(values: Record<string, unknown>, stackPath: 
       }
       const progress = new ProgressBar('fitting', !quiet && Boolean(process.stderr.isTTY));
       const result = await runFitPipeline({
-        stack,
+        stack: warnOnImplausibleUnit(stack, scale, stackPath),
         kernel,
         options,
         scaleToMm,
@@ -186,11 +191,41 @@ async function readIncidence(values: Record<string, unknown>, grid: RasterGrid):
       if (!(degrees > 0 && degrees < 90)) throw new InputError('--incidence', `${degrees}° is not an incidence angle (0–90°)`);
       return { data: new Float32Array(grid.width * grid.height).fill(degrees), source: `constant ${degrees}°` };
     }
-    return { data: await readAligned(given, grid, 'incidenceAngle'), source: path.resolve(given) };
+    return { data: checkIncidence(await readAligned(given, grid, 'incidenceAngle'), given), source: path.resolve(given) };
   }
   if (values.geometry) {
     const file = String(values.geometry);
-    return { data: await readAligned(file, grid, 'incidenceAngle'), source: `${path.resolve(file)}:incidenceAngle` };
+    return { data: checkIncidence(await readAligned(file, grid, 'incidenceAngle'), file), source: `${path.resolve(file)}:incidenceAngle` };
   }
   return null;
+}
+
+/** Incidence from a raster must be an angle in (0°, 90°) (NaN for no data): δ_v = δ_LOS / cos θ. */
+function checkIncidence(data: Float32Array, file: string): Float32Array {
+  const problem = rangeProblem(data, { min: 0, max: 90, openMin: true, openMax: true }, 'an incidence angle lies in (0°, 90°) (NaN for no data)');
+  if (problem) throw new InputError(file, problem);
+  return data;
+}
+
+/**
+ * The stack, with every block it serves checked for values implausible in its unit (a stack in
+ * mm labelled m): one WARNING line on stderr, naming --unit, the first time (not an error: the
+ * user may know better). Checked as the tiles stream, so it costs one pass over memory.
+ */
+function warnOnImplausibleUnit(stack: StackSource, scale: StackScale, stackPath: string): StackSource {
+  let warned = false;
+  // Everything else is the stack's own (a prototype link keeps its methods and getters).
+  const checked: StackSource = Object.create(stack);
+  checked.readRows = async (row0: number, nRows: number) => {
+    const block = await stack.readRows(row0, nRows);
+    if (!warned) {
+      const warning = implausibleUnitWarning(maxAbsFinite(block), scale, stackPath);
+      if (warning) {
+        warned = true;
+        console.error(`permasar fit: ${warning}`);
+      }
+    }
+    return block;
+  };
+  return checked;
 }

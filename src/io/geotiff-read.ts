@@ -184,6 +184,22 @@ async function checkNotTruncated(image: GeoTIFFImage, file: string, byteLength: 
   if (endBytes > byteLength) {
     throw new InputError(file, `truncated: pixel data runs to byte ${endBytes} but the file has ${byteLength} bytes`);
   }
+  // The pixels the header claims must fit in the bytes the file holds (issue 11's fuzzing: a
+  // lying width or sample count must not size an allocation, nor read past the strips). Stored
+  // as is, they need every byte; compressed, DEFLATE's ceiling of ~1032:1 (and LZW's lower one)
+  // bounds what a file of this size can expand to.
+  const samples = image.getSamplesPerPixel();
+  const bits = numbers(await tagValue(image, 'BitsPerSample')) ?? [8];
+  let bitsPerPixel = 0;
+  for (let s = 0; s < samples; s++) bitsPerPixel += bits[Math.min(s, bits.length - 1)];
+  const bytesPerPixel = bitsPerPixel / 8;
+  const pixelBytes = image.getWidth() * image.getHeight() * bytesPerPixel;
+  const stored = counts.reduce((a, b) => a + b, 0);
+  const compression = Number(numbers(await tagValue(image, 'Compression'))?.[0] ?? 1);
+  const limit = compression === 1 ? stored : 1100 * stored;
+  if (pixelBytes > limit + 8) {
+    throw new InputError(file, `header claims ${image.getWidth()}×${image.getHeight()} pixels of ${samples} × ${bits[0]} bits (${pixelBytes} bytes) but the file holds ${stored} bytes of pixel data`);
+  }
 }
 
 /** Header information of the first image of an opened GeoTIFF; checks it is complete. */
