@@ -7,7 +7,9 @@
 // stack trace, and nothing in --out; exit 2 (our bug) or no answer within the per-case limit
 // fails. Mutations that break the file for sure must be refused (exit 1).
 //
-// One table: a reader added later (Shapefile, GeoPackage) is one more entry in READERS.
+// One table: each reader is one entry in READERS. The Shapefile and GeoPackage bases are made
+// by GDAL's ogr2ogr from the hazards fixture (skipped loudly without gdal-bin, like every GDAL
+// check; CI requires it).
 // Replay: the seed is in the describe name; PERMASAR_FUZZ_SEED=<seed> reruns the same cases.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, mkdir, readFile, rm, writeFile, copyFile, readdir } from 'node:fs/promises';
@@ -19,6 +21,8 @@ import { generateStack, makeRandom } from '../data/synthetic.ts';
 import { writeMintpyTimeseries } from '../src/io/mintpy-h5-write-node.ts';
 import { writeGeoTiffFile } from '../src/io/geotiff-write-node.ts';
 import type { RasterGrid } from '../src/core/grid.ts';
+import { execFileSync } from 'node:child_process';
+import { GDAL_AVAILABLE } from './support/gdal.ts';
 
 const seed = Number(process.env.PERMASAR_FUZZ_SEED ?? ((Date.now() ^ (Math.random() * 2 ** 31)) >>> 0));
 const PER_CASE_LIMIT_MS = 20_000;
@@ -119,6 +123,8 @@ interface ReaderEntry {
   mutations: Mutation[];
   /** Extra structural cases: valid files written a wrong way (lying attributes, wrong dtypes). */
   structural?: { name: string; mustFail: boolean; write(file: string): Promise<void> }[];
+  /** The base is made with GDAL (ogr2ogr): skipped where gdal-bin is missing. */
+  needsGdal?: boolean;
   /** Where the mutated file goes (a stack folder holds it among valid ones). */
   place(mutated: Uint8Array, caseDir: string): Promise<string>;
   args(c: CaseInput): string[];
@@ -226,7 +232,62 @@ const READERS: ReaderEntry[] = [
     args: (c) => ['hazards', '--lines', 'data/fixtures/hazards/corridor.geojson', '--features', c.file, '--out', c.out, '--quiet'],
     cases: 30,
   },
+  {
+    name: 'Shapefile .shp (hazards --features)',
+    needsGdal: true,
+    makeBase: async () => (await shapefileBase()) + '.shp',
+    mutations: [truncate, flipHeader, flipHeader, flipAnywhere],
+    place: (bytes, caseDir) => placeShapefile(bytes, caseDir, '.shp'),
+    args: (c) => ['hazards', '--lines', 'data/fixtures/hazards/corridor.geojson', '--features', c.file, '--out', c.out, '--quiet'],
+    cases: 16,
+  },
+  {
+    name: 'Shapefile .dbf (hazards --features)',
+    needsGdal: true,
+    makeBase: async () => (await shapefileBase()) + '.dbf',
+    mutations: [truncate, flipHeader, flipAnywhere],
+    // The case names the .shp on the command line; the mutated .dbf sits beside it.
+    place: async (bytes, caseDir) => (await placeShapefile(bytes, caseDir, '.dbf')).replace(/\.dbf$/, '.shp'),
+    args: (c) => ['hazards', '--lines', 'data/fixtures/hazards/corridor.geojson', '--features', c.file, '--out', c.out, '--quiet'],
+    cases: 12,
+  },
+  {
+    name: 'GeoPackage (hazards --features)',
+    needsGdal: true,
+    makeBase: async () => {
+      const f = path.join(dir, 'thermokarst.gpkg');
+      if (!existsSync(f)) execFileSync('ogr2ogr', ['-f', 'GPKG', '-t_srs', 'EPSG:32646', '-nln', 'thermokarst', f, 'data/fixtures/hazards/thermokarst.geojson'], { stdio: 'ignore' });
+      return f;
+    },
+    // SQLite keeps free pages and slack at the end of a file: a cut there may leave a readable
+    // database, so truncation need not fail, only answer cleanly.
+    mutations: [{ ...truncate, mustFail: false }, flipHeader, flipAnywhere, flipAnywhere],
+    place: async (bytes, caseDir) => { const f = path.join(caseDir, 'thermokarst.gpkg'); await writeFile(f, bytes); return f; },
+    args: (c) => ['hazards', '--lines', 'data/fixtures/hazards/corridor.geojson', '--features', c.file, '--out', c.out, '--quiet'],
+    cases: 16,
+  },
 ];
+
+/** The hazards fixture's features as a projected (UTM 46N) Shapefile; returns the path without extension. */
+async function shapefileBase(): Promise<string> {
+  const base = path.join(dir, 'shp', 'thermokarst');
+  if (!existsSync(base + '.shp')) {
+    await mkdir(path.dirname(base), { recursive: true });
+    execFileSync('ogr2ogr', ['-f', 'ESRI Shapefile', '-t_srs', 'EPSG:32646', '-nlt', 'POLYGON', '-where', "OGR_GEOMETRY='POLYGON'", base + '.shp', 'data/fixtures/hazards/thermokarst.geojson'], { stdio: 'ignore' });
+  }
+  return base;
+}
+
+/** Copies the valid Shapefile's parts into caseDir, with the part `ext` replaced by the mutated bytes. */
+async function placeShapefile(bytes: Uint8Array, caseDir: string, ext: string): Promise<string> {
+  const base = await shapefileBase();
+  for (const part of ['.shp', '.shx', '.dbf', '.prj', '.cpg']) {
+    if (part !== ext && existsSync(base + part)) await copyFile(base + part, path.join(caseDir, 'thermokarst' + part));
+  }
+  const f = path.join(caseDir, 'thermokarst' + ext);
+  await writeFile(f, bytes);
+  return f;
+}
 
 async function runCli(args: string[]): Promise<{ code: number | 'timeout'; errors: string[] }> {
   const errors: string[] = [];
@@ -261,7 +322,7 @@ afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true });
 
 describe(`reader fuzzing (seed ${seed}; replay with PERMASAR_FUZZ_SEED=${seed})`, () => {
   READERS.forEach((reader, readerIndex) => {
-    it(reader.name, async () => {
+    it.skipIf(reader.needsGdal === true && !GDAL_AVAILABLE)(reader.name, async () => {
       const random = makeRandom((seed + 7919 * (readerIndex + 1)) >>> 0);
       const baseFile = await reader.makeBase();
       const baseBytes = new Uint8Array(await readFile(baseFile));
