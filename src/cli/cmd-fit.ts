@@ -3,9 +3,10 @@
 import path from 'node:path';
 import { DEFAULT_FIT_OPTIONS, THREE_SINUSOID_PARAMETERS } from '../core/fit-types.ts';
 import { SENTINEL1_WAVELENGTH_M, type FitRunResult } from '../pipeline/fit.ts';
-import { runFitJob, DEFAULT_MASK_MIN, type FitJobInputs, type FitJobOptions } from '../pipeline/jobs/fit.ts';
+import { runFitJob, type FitJobInputs } from '../pipeline/jobs/fit.ts';
 import { numberOrPath } from '../pipeline/jobs/inputs-node.ts';
-import { numberOption, optionalNumberOption, requiredString } from './options.ts';
+import { requiredString } from './options.ts';
+import { fitOptionsFromArgv } from './fit-options.ts';
 import { cliJobContext, deviceOption } from './job-context.ts';
 import type { Command } from './command.ts';
 
@@ -56,22 +57,6 @@ export const fitCommand: Command = {
     await runFitCommand(values, positionals[0]);
   },
 };
-
-/** The fit job's options from parsed argv (numbers checked, one-line errors naming the option). */
-export function fitOptionsFromArgv(values: Record<string, unknown>): FitJobOptions {
-  const wavelengthM = numberOption(values, 'wavelength', NaN, (v) => (v > 0 ? null : 'must be > 0'));
-  return {
-    minValidEpochs: numberOption(values, 'min-epochs', DEFAULT_FIT_OPTIONS.minValidEpochs, (v) =>
-      Number.isInteger(v) && v > THREE_SINUSOID_PARAMETERS ? null : `must be an integer > ${THREE_SINUSOID_PARAMETERS} (the three-sinusoid model has ${THREE_SINUSOID_PARAMETERS} parameters)`),
-    extremaTolerance: numberOption(values, 'tolerance', DEFAULT_FIT_OPTIONS.extremaTolerance, (v) => (v >= 0 ? null : 'must be ≥ 0')),
-    expectedExtrema: optionalNumberOption(values, 'expected-extrema', (v) => (Number.isInteger(v) && v >= 0 ? null : 'must be a whole number ≥ 0')),
-    maskMin: numberOption(values, 'mask-min', DEFAULT_MASK_MIN),
-    unit: values.unit as string | undefined,
-    wavelengthM: Number.isFinite(wavelengthM) ? wavelengthM : undefined,
-    tileRows: optionalNumberOption(values, 'tile-rows', (v) => (Number.isInteger(v) && v > 0 ? null : 'must be a positive integer')) ?? undefined,
-    overwrite: Boolean(values.overwrite),
-  };
-}
 
 export async function runFitCommand(values: Record<string, unknown>, stackPath: string): Promise<FitRunResult> {
   const outDir = path.resolve(requiredString(values, 'out'));
