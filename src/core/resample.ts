@@ -140,28 +140,62 @@ interface Stencil {
   exact: boolean;
 }
 
-/** Builds, per target pixel, GDAL's stencil over `valid` source pixels, and hands it to `visit`. */
+/**
+ * Rows `targetRow0 … targetRow0 + nRows − 1` of the target, and the source rows the caller holds:
+ * `sourceRow0` is the first row of `data` (data holds whole source rows from there). The whole-
+ * raster path is the block (0, target.height) with every source row; the block path gives the
+ * same numbers bit for bit, since each target pixel's stencil depends only on its own position
+ * and the scale, which the caller derives once for the whole target (resampleScale).
+ */
+export interface RowBlock {
+  targetRow0: number;
+  nRows: number;
+  sourceRow0: number;
+  /** Number of source rows held. */
+  sourceRows: number;
+  /** Resampling scale per axis for the whole target (resampleScale). */
+  scale: [number, number];
+}
+
+/** The scale `method` resamples with (GDAL's, per axis, for the whole target): see the header. */
+export function resampleScale(source: RasterGrid, target: RasterGrid, method: ResampleMethod, transform?: CoordinateTransform): [number, number] {
+  return method === 'bilinear' ? warpScale(source, target, transform) : [1, 1];
+}
+
+function wholeBlock(source: RasterGrid, target: RasterGrid, method: ResampleMethod, transform?: CoordinateTransform): RowBlock {
+  return { targetRow0: 0, nRows: target.height, sourceRow0: 0, sourceRows: source.height, scale: resampleScale(source, target, method, transform) };
+}
+
+/** Builds, per target pixel of the block, GDAL's stencil over `valid` source pixels, and hands it to `visit`. */
 function forEachStencil(
   source: RasterGrid,
   valid: (i: number) => boolean,
   target: RasterGrid,
   method: ResampleMethod,
   transform: CoordinateTransform | undefined,
+  block: RowBlock,
   visit: (targetIndex: number, s: Stencil) => void,
 ): void {
   const W = source.width;
   const H = source.height;
   const toSource = pixelTransform(source, target, transform);
-  const [scaleX, scaleY] = method === 'bilinear' ? warpScale(source, target, transform) : [1, 1];
+  const [scaleX, scaleY] = method === 'bilinear' ? block.scale : [1, 1];
   const fourSamples = scaleX >= 0.95 && scaleY >= 0.95;
   const radiusX = scaleX < 1 ? Math.ceil(1 / scaleX) : 1;
   const radiusY = scaleY < 1 ? Math.ceil(1 / scaleY) : 1;
   const cap = Math.max(4, (2 * radiusX + 1) * (2 * radiusY + 1));
   const s: Stencil = { count: 0, index: new Int32Array(cap), weight: new Float64Array(cap), exact: false };
   const wx = new Float64Array(2 * radiusX + 1);
-  for (let r = 0; r < target.height; r++) {
+  // Indices are into the held rows: source row j is data row j − sourceRow0.
+  const base = block.sourceRow0 * W;
+  const heldFrom = block.sourceRow0;
+  const heldTo = block.sourceRow0 + block.sourceRows;
+  const held = (row: number) => {
+    if (row < heldFrom || row >= heldTo) throw new Error(`resample: source row ${row} needed but rows ${heldFrom}…${heldTo - 1} held`);
+  };
+  for (let r = block.targetRow0; r < block.targetRow0 + block.nRows; r++) {
     for (let c = 0; c < target.width; c++) {
-      const t = r * target.width + c;
+      const t = (r - block.targetRow0) * target.width + c;
       s.count = 0;
       s.exact = false;
       let [x, y] = toSource(c + 0.5, r + 0.5);
@@ -169,7 +203,8 @@ function forEachStencil(
       if (!(x >= 0 && x < W && y >= 0 && y < H)) { visit(t, s); continue; }
       const col = Math.floor(x);
       const row = Math.floor(y);
-      const containing = row * W + col;
+      held(row);
+      const containing = row * W + col - base;
       if (!valid(containing)) { visit(t, s); continue; }
       const onX = Math.abs(x - (col + 0.5)) <= COINCIDENT_CENTRE_PX;
       const onY = Math.abs(y - (row + 0.5)) <= COINCIDENT_CENTRE_PX;
@@ -188,9 +223,11 @@ function forEachStencil(
         let ratioY = 1.5 - (y - j0);
         if (i0 === -1) { i0 = 0; ratioX = 1; }
         if (j0 === -1) { j0 = 0; ratioY = 1; }
+        held(j0);
+        if (j0 + 1 < H) held(j0 + 1);
         const take = (i: number, j: number, w: number) => {
           if (i < 0 || i >= W || j < 0 || j >= H || w === 0) return;
-          const k = j * W + i;
+          const k = j * W + i - base;
           if (!valid(k)) return;
           s.index[s.count] = k; s.weight[s.count] = w; s.count++; sum += w;
         };
@@ -207,6 +244,8 @@ function forEachStencil(
         const dy = y - 0.5 - j0;
         const iMin = Math.max(-radiusX, -i0), iMax = Math.min(radiusX, W - 1 - i0);
         const jMin = Math.max(-radiusY, -j0), jMax = Math.min(radiusY, H - 1 - j0);
+        held(j0 + jMin);
+        held(j0 + jMax);
         for (let i = iMin; i <= iMax; i++) wx[i + radiusX] = triangle(scaleX < 1 ? (i - dx) * scaleX : i - dx);
         for (let j = jMin; j <= jMax; j++) {
           const wy = triangle(scaleY < 1 ? (j - dy) * scaleY : j - dy);
@@ -214,7 +253,7 @@ function forEachStencil(
           for (let i = iMin; i <= iMax; i++) {
             const w = wx[i + radiusX] * wy;
             if (w === 0) continue;
-            const k = (j0 + j) * W + i0 + i;
+            const k = (j0 + j) * W + i0 + i - base;
             if (!valid(k)) continue;
             s.index[s.count] = k; s.weight[s.count] = w; s.count++; sum += w;
           }
@@ -227,10 +266,70 @@ function forEachStencil(
   }
 }
 
+/**
+ * The source rows a block of target rows needs: every row any of its stencils can touch with the
+ * given scale (the containing row, and floor(y − ½) − R … floor(y − ½) + max(1, R) with
+ * R = ceil(1/scale) on a coarser axis, 0 otherwise), clamped to the source. `sourceRows` is 0 when
+ * no target centre of the block falls inside the source. Every pixel centre of the block is
+ * transformed (a curved reprojection has its extremes anywhere, not only on the block's edges).
+ */
+export function sourceRowsForBlock(
+  source: RasterGrid,
+  target: RasterGrid,
+  targetRow0: number,
+  nRows: number,
+  scale: [number, number],
+  transform?: CoordinateTransform,
+): { sourceRow0: number; sourceRows: number } {
+  const toSource = pixelTransform(source, target, transform);
+  const fourSamples = scale[0] >= 0.95 && scale[1] >= 0.95;
+  const below = fourSamples ? 0 : (scale[1] < 1 ? Math.ceil(1 / scale[1]) : 1);
+  const above = Math.max(1, below);
+  let lo = Infinity, hi = -Infinity;
+  for (let r = targetRow0; r < targetRow0 + nRows; r++) {
+    for (let c = 0; c < target.width; c++) {
+      const [x, y] = toSource(c + 0.5, r + 0.5);
+      if (!(x >= 0 && x < source.width && y >= 0 && y < source.height)) continue;
+      const j0 = Math.floor(y - 0.5);
+      lo = Math.min(lo, Math.floor(y), j0 - below);
+      hi = Math.max(hi, Math.floor(y), j0 + above);
+    }
+  }
+  if (hi < lo) return { sourceRow0: 0, sourceRows: 0 };
+  const row0 = Math.max(0, lo);
+  const end = Math.min(source.height - 1, hi);
+  return { sourceRow0: row0, sourceRows: end - row0 + 1 };
+}
+
+/** Whether each target pixel centre of the block falls inside the source grid (row-major, the block's pixels). */
+export function centresInsideSource(source: RasterGrid, target: RasterGrid, targetRow0: number, nRows: number, transform?: CoordinateTransform): Uint8Array {
+  const toSource = pixelTransform(source, target, transform);
+  const inside = new Uint8Array(nRows * target.width);
+  for (let r = 0; r < nRows; r++) {
+    for (let c = 0; c < target.width; c++) {
+      const [x, y] = toSource(c + 0.5, targetRow0 + r + 0.5);
+      inside[r * target.width + c] = x >= 0 && x < source.width && y >= 0 && y < source.height ? 1 : 0;
+    }
+  }
+  return inside;
+}
+
 const isValid = (data: ArrayLike<number>) => (i: number) => {
   const v = data[i];
   return v === v; // not NaN
 };
+
+function resampleBlock(source: RasterGrid, data: ArrayLike<number>, target: RasterGrid, method: ResampleMethod, transform: CoordinateTransform | undefined, block: RowBlock): Float32Array {
+  const out = new Float32Array(target.width * block.nRows);
+  forEachStencil(source, isValid(data), target, method, transform, block, (t, s) => {
+    if (s.count === 0) { out[t] = Number.NaN; return; }
+    if (s.exact) { out[t] = data[s.index[0]]; return; }
+    let v = 0;
+    for (let k = 0; k < s.count; k++) v += s.weight[k] * data[s.index[k]];
+    out[t] = v;
+  });
+  return out;
+}
 
 /** Resamples `data` from `source` onto `target`; returns Float32Array(target.width × target.height). */
 export function resampleToGrid(
@@ -240,15 +339,22 @@ export function resampleToGrid(
   method: ResampleMethod,
   transform?: CoordinateTransform,
 ): Float32Array {
-  const out = new Float32Array(target.width * target.height);
-  forEachStencil(source, isValid(data), target, method, transform, (t, s) => {
-    if (s.count === 0) { out[t] = Number.NaN; return; }
-    if (s.exact) { out[t] = data[s.index[0]]; return; }
-    let v = 0;
-    for (let k = 0; k < s.count; k++) v += s.weight[k] * data[s.index[k]];
-    out[t] = v;
-  });
-  return out;
+  return resampleBlock(source, data, target, method, transform, wholeBlock(source, target, method, transform));
+}
+
+/**
+ * Rows block.targetRow0 … of resampleToGrid, from the source rows block.sourceRow0 … held in
+ * `rows` (sourceRowsForBlock says which): the same values bit for bit, in bounded memory.
+ */
+export function resampleRowBlock(
+  source: RasterGrid,
+  rows: ArrayLike<number>,
+  target: RasterGrid,
+  method: ResampleMethod,
+  block: RowBlock,
+  transform?: CoordinateTransform,
+): Float32Array {
+  return resampleBlock(source, rows, target, method, transform, block);
 }
 
 /**
@@ -263,6 +369,21 @@ export function resampleDayOfYear(
   target: RasterGrid,
   transform?: CoordinateTransform,
 ): Float32Array {
+  return dayOfYearBlock(source, days, target, transform, wholeBlock(source, target, 'bilinear', transform));
+}
+
+/** Rows of resampleDayOfYear from held source rows, as resampleRowBlock. */
+export function resampleDayOfYearRowBlock(
+  source: RasterGrid,
+  days: ArrayLike<number>,
+  target: RasterGrid,
+  block: RowBlock,
+  transform?: CoordinateTransform,
+): Float32Array {
+  return dayOfYearBlock(source, days, target, transform, block);
+}
+
+function dayOfYearBlock(source: RasterGrid, days: ArrayLike<number>, target: RasterGrid, transform: CoordinateTransform | undefined, block: RowBlock): Float32Array {
   const cos = new Float64Array(days.length);
   const sin = new Float64Array(days.length);
   for (let i = 0; i < days.length; i++) {
@@ -270,8 +391,8 @@ export function resampleDayOfYear(
     cos[i] = Math.cos(phase);
     sin[i] = Math.sin(phase);
   }
-  const out = new Float32Array(target.width * target.height);
-  forEachStencil(source, isValid(days), target, 'bilinear', transform, (t, s) => {
+  const out = new Float32Array(target.width * block.nRows);
+  forEachStencil(source, isValid(days), target, 'bilinear', transform, block, (t, s) => {
     if (s.count === 0) { out[t] = Number.NaN; return; }
     if (s.exact) { out[t] = days[s.index[0]]; return; }
     let c = 0, sn = 0;
