@@ -33,7 +33,7 @@ describe('fit both tracks, then compare', () => {
     const { run } = await runCompareCommand({
       out: path.join(dir, 'direction'), device: 'cpu', quiet: true,
       'asc-geometry': path.join(dir, 'asc', 'geometryGeo.h5'), 'desc-geometry': path.join(dir, 'desc', 'geometryGeo.h5'),
-    }, path.join(dir, 'fit-asc'), path.join(dir, 'fit-desc'));
+    }, path.join(dir, 'fit-asc'), path.join(dir, 'fit-desc'), true);
     const w = run.prepared.window;
     const width = field.asc.grid.width;
     let checked = 0;

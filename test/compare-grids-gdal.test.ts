@@ -115,7 +115,7 @@ describe.skipIf(!GDAL_AVAILABLE)('compare on other grids against gdalwarp-resamp
       const ascDir = path.join(dir, `asc-${k}`), descDir = path.join(dir, `desc-${k}`);
       await writeFitFolder(ascDir, ASC, asc);
       await writeFitFolder(descDir, descGrid(), desc);
-      const { run } = await runCompareCommand({ out: path.join(dir, `out-${k}`), device: 'cpu', quiet: true }, ascDir, descDir);
+      const { run } = await runCompareCommand({ out: path.join(dir, `out-${k}`), device: 'cpu', quiet: true }, ascDir, descDir, true);
       const grid = run.prepared.grid;
       const [x0, dx, , y0, , dy] = grid.geoTransform;
       const warped = path.join(dir, `warped-${k}.tif`);

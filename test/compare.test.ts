@@ -181,7 +181,7 @@ describe('permasar compare on a known motion field', () => {
 
   it('every class matches the truth; counts add up; decomposition recovers up/east', async () => {
     const out = path.join(dir, 'direction');
-    const { run, summary } = await runCompareCommand({ out, device: 'cpu', quiet: true }, ascDir, descDir);
+    const { run, summary } = await runCompareCommand({ out, device: 'cpu', quiet: true }, ascDir, descDir, true);
     const files = await readdir(out);
     for (const f of ['direction_secular.tif', 'direction_seasonal.tif', 'direction_secular.png', 'direction_seasonal.png',
       'direction_secular_shares.png', 'direction_seasonal_shares.png', 'summary.json',
@@ -284,7 +284,7 @@ describe('permasar compare on a known motion field', () => {
 
   it('thresholds are options: a huge rate threshold makes every secular pair "both near zero"', async () => {
     const out = path.join(dir, 'loose');
-    const { run } = await runCompareCommand({ out, device: 'cpu', quiet: true, 'rate-threshold': '1000' }, ascDir, descDir);
+    const { run } = await runCompareCommand({ out, device: 'cpu', quiet: true, 'rate-threshold': '1000' }, ascDir, descDir, true);
     expect(run.counts.secular.undeterminedBecause.bothNearZero).toBe(run.counts.secular.tested);
     expect(run.counts.secular.vertical).toBe(0);
   });
@@ -293,7 +293,7 @@ describe('permasar compare on a known motion field', () => {
     const bare = path.join(dir, 'bare');
     await writeTrackFitFolder(path.join(bare, 'asc'), field.asc, { geometry: false });
     await writeTrackFitFolder(path.join(bare, 'desc'), field.desc, { geometry: false });
-    const { run } = await runCompareCommand({ out: path.join(bare, 'out'), device: 'cpu', quiet: true }, path.join(bare, 'asc'), path.join(bare, 'desc'));
+    const { run } = await runCompareCommand({ out: path.join(bare, 'out'), device: 'cpu', quiet: true }, path.join(bare, 'asc'), path.join(bare, 'desc'), true);
     expect(run.prepared.tile.geometry).toBeNull();
     expect((await readdir(path.join(bare, 'out'))).some((f) => f.startsWith('rate_up'))).toBe(false);
     expect(run.counts.secular.vertical).toBeGreaterThan(0);

@@ -81,13 +81,14 @@ export interface CompareCommandResult {
   summary: CompareJobSummary;
 }
 
-export async function runCompareCommand(values: Record<string, unknown>, ascDir: string, descDir: string): Promise<CompareCommandResult> {
+/** `keepPlanes`: also return the whole grid's planes in `run` (tests; see CompareJobOptions). */
+export async function runCompareCommand(values: Record<string, unknown>, ascDir: string, descDir: string, keepPlanes = false): Promise<CompareCommandResult> {
   const outDir = path.resolve(requiredString(values, 'out'));
   const thresholds = thresholdsFrom(values);
   const ctx = cliJobContext(values, deviceOption(values));
   return runCompareJob(
     { ascending: ascDir, descending: descDir, ascGeometry: values['asc-geometry'] as string | undefined, descGeometry: values['desc-geometry'] as string | undefined },
-    { thresholds, overwrite: Boolean(values.overwrite) },
+    { thresholds, overwrite: Boolean(values.overwrite), keepPlanes },
     outDir,
     ctx,
   );

@@ -22,7 +22,7 @@
 // unknown or unusable → InputError naming the file and why.
 import { InputError } from '../core/errors.ts';
 import { describeGrid, type RasterGrid } from '../core/grid.ts';
-import { gridBounds, gridsOverlap, resampleDayOfYear, resampleToGrid, type CoordinateTransform } from '../core/resample.ts';
+import { centresInsideSource, gridBounds, gridsOverlap, resampleDayOfYear, resampleToGrid, type CoordinateTransform } from '../core/resample.ts';
 import { crsName, crsTransform } from './grid-crs.ts';
 
 export { crsTransform } from './grid-crs.ts';
@@ -77,17 +77,23 @@ export interface PreparedComparison {
 }
 
 
-/** The window of `target` whose pixel centres sample `source` (through `transform`); null if none. */
-export function overlapWindow(source: RasterGrid, target: RasterGrid, transform: CoordinateTransform | null): GridWindow | null {
-  const reach = resampleToGrid(source, new Float32Array(source.width * source.height), target, 'nearest', transform ?? undefined);
+/**
+ * The window of `target` whose pixel centres sample `source` (through `transform`); null if none.
+ * Worked out in row blocks (the centres only, no pixel values), so it costs no raster in memory.
+ */
+export function overlapWindow(source: RasterGrid, target: RasterGrid, transform: CoordinateTransform | null, blockRows = 256): GridWindow | null {
   let c0 = Infinity, r0 = Infinity, c1 = -1, r1 = -1;
-  for (let r = 0; r < target.height; r++) {
-    for (let c = 0; c < target.width; c++) {
-      if (reach[r * target.width + c] === 0) {
-        if (c < c0) c0 = c;
-        if (c > c1) c1 = c;
-        if (r < r0) r0 = r;
-        if (r > r1) r1 = r;
+  for (let row0 = 0; row0 < target.height; row0 += blockRows) {
+    const nRows = Math.min(blockRows, target.height - row0);
+    const inside = centresInsideSource(source, target, row0, nRows, transform ?? undefined);
+    for (let r = 0; r < nRows; r++) {
+      for (let c = 0; c < target.width; c++) {
+        if (inside[r * target.width + c]) {
+          if (c < c0) c0 = c;
+          if (c > c1) c1 = c;
+          if (row0 + r < r0) r0 = row0 + r;
+          if (row0 + r > r1) r1 = row0 + r;
+        }
       }
     }
   }
@@ -117,7 +123,7 @@ function cropPlane(data: Float32Array, grid: RasterGrid, w: GridWindow): Float32
 }
 
 /** East and up coefficients (G1) on the angles' own grid; NaN where an angle is no data. */
-function losCoefficients(angles: TrackAngles): { east: Float32Array; up: Float32Array } {
+export function losCoefficients(angles: TrackAngles): { east: Float32Array; up: Float32Array } {
   const n = angles.incidenceDeg.length;
   const east = new Float32Array(n);
   const up = new Float32Array(n);
@@ -218,11 +224,25 @@ function percent(part: number, whole: number): number | null {
   return whole > 0 ? (100 * part) / whole : null;
 }
 
+/** Tally of reason codes, added block by block (exact counts in bounded memory). */
+export class ReasonTally {
+  private readonly tally = new Float64Array(256);
+  add(reasons: Uint8Array): void {
+    for (let i = 0; i < reasons.length; i++) this.tally[reasons[i]]++;
+  }
+  counts(test: 'secular' | 'seasonal'): DirectionCounts {
+    return countsOfTally((code) => this.tally[code], test);
+  }
+}
+
 /** Counts of one test's reason codes (core/direction.ts) over the output grid. */
 export function countReasons(reasons: Uint8Array, test: 'secular' | 'seasonal'): DirectionCounts {
-  const tally = new Map<number, number>();
-  for (const r of reasons) tally.set(r, (tally.get(r) ?? 0) + 1);
-  const get = (code: number) => tally.get(code) ?? 0;
+  const t = new ReasonTally();
+  t.add(reasons);
+  return t.counts(test);
+}
+
+function countsOfTally(get: (code: number) => number, test: 'secular' | 'seasonal'): DirectionCounts {
   const vertical = get(1);
   const eastWest = get(2);
   const because: Record<string, number> = test === 'secular'
@@ -285,11 +305,26 @@ function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/**
+ * What the quicklooks show: class rasters and decomposition maps of `width` × `height` pixels (the
+ * output grid, or a decimated read of it: pipeline/blocks.ts DecimatedPlane), the counts, and
+ * the output grid for the lon/lat extent.
+ */
+export interface ComparisonQuicklookInput {
+  grid: RasterGrid;
+  width: number;
+  height: number;
+  secularClass: ArrayLike<number>;
+  seasonalClass: ArrayLike<number>;
+  counts: { secular: DirectionCounts; seasonal: DirectionCounts };
+  decomposition: { rateUpMmPerYear: Float32Array; rateEastMmPerYear: Float32Array; amplitudeUpMm: Float32Array } | null;
+}
+
 /** Class maps with a legend, pie charts of the class shares, decomposition maps. */
-export function renderComparisonQuicklooks(run: CompareRun): [string, Uint8Array][] {
-  const { grid } = run.prepared;
+export function renderComparisonQuicklooks(run: ComparisonQuicklookInput): [string, Uint8Array][] {
+  const { grid } = run;
   const out: [string, Uint8Array][] = [];
-  const base = { width: grid.width, height: grid.height, extent: lonLatExtent(grid), unitLabel: '', colormap: 'categorical' as const };
+  const base = { width: run.width, height: run.height, extent: lonLatExtent(grid), unitLabel: '', colormap: 'categorical' as const };
   const tests = [
     { key: 'secular' as const, classes: run.secularClass, title: 'Direction of secular motion (Table 1)' },
     { key: 'seasonal' as const, classes: run.seasonalClass, title: 'Direction of seasonal motion (Table 1)' },
@@ -303,7 +338,7 @@ export function renderComparisonQuicklooks(run: CompareRun): [string, Uint8Array
     ];
     if (c.notTested) categories.push({ value: 0, label: `not seasonal on both (${fmt(c.notTested)})`, color: CLASS_COLORS[0] });
     // 255 (no data) is drawn as NaN: the quicklook's no-data grey.
-    const data = Float32Array.from(classes, (v) => (v === DirectionClass.NO_DATA ? Number.NaN : v));
+    const data = Float32Array.from(classes, (v) => (v === DirectionClass.NO_DATA || Number.isNaN(v) ? Number.NaN : v));
     out.push([`direction_${key}.png`, encodePng(renderRasterQuicklook({ ...base, data, title, subtitle: `${fmt(c.tested)} pixels tested`, categories }))]);
     const slices = key === 'secular'
       ? [
@@ -320,15 +355,15 @@ export function renderComparisonQuicklooks(run: CompareRun): [string, Uint8Array
       ];
     out.push([`direction_${key}_shares.png`, encodePng(pieChart({ title: `${title}: shares of ${fmt(c.tested)} tested pixels`, slices, countUnit: 'px' }))]);
   }
-  if (run.prepared.tile.geometry) {
-    const o = run.outputs;
+  if (run.decomposition) {
+    const o = run.decomposition;
     const maps: [string, Float32Array, string, string, 'rdbu' | 'viridis'][] = [
       ['rate_up.png', o.rateUpMmPerYear, 'Vertical rate (two-track decomposition, + up)', 'mm/yr', 'rdbu'],
       ['rate_east.png', o.rateEastMmPerYear, 'East-west rate (two-track decomposition, + east)', 'mm/yr', 'rdbu'],
       ['amplitude_up.png', o.amplitudeUpMm, 'Vertical seasonal amplitude, peak to trough', 'mm', 'viridis'],
     ];
     for (const [file, data, title, unitLabel, colormap] of maps) {
-      out.push([file, encodePng(renderRasterQuicklook({ width: grid.width, height: grid.height, extent: lonLatExtent(grid), data, title, unitLabel, colormap }))]);
+      out.push([file, encodePng(renderRasterQuicklook({ width: run.width, height: run.height, extent: lonLatExtent(grid), data, title, unitLabel, colormap }))]);
     }
   }
   return out;

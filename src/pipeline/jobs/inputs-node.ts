@@ -8,7 +8,7 @@ import { describeGrid, sameGrid, type RasterGrid } from '../../core/grid.ts';
 import { isIncidenceAngle } from '../../core/decomposition.ts';
 import { gridsOverlap, resampleToGrid } from '../../core/resample.ts';
 import { readFitFolder, type FitFolder } from '../../io/fit-folder-node.ts';
-import { isHdf5Path, readGeometry, readRaster, type RasterData } from '../../io/raster-node.ts';
+import { isHdf5Path, openRasterRows, readGeometry, readRaster, type RasterData, type RasterRowReader } from '../../io/raster-node.ts';
 import { openGeoTiffNode } from '../../io/geotiff-node.ts';
 import { readGeoTiffBands, type RasterBands } from '../../io/geotiff-read.ts';
 import { rangeProblem } from '../fit-setup.ts';
@@ -105,6 +105,51 @@ export async function readTrackProducts(dir: string): Promise<TrackProducts> {
     peakDayOfYear: timing.data,
     seasonalFlag: seasonal.data,
   };
+}
+
+/** A fit folder's four products kept open for row reads (compare and vertical in row blocks). */
+export interface TrackProductRows {
+  source: string;
+  grid: RasterGrid;
+  rate: RasterRowReader;
+  amplitude: RasterRowReader;
+  timing: RasterRowReader;
+  seasonal: RasterRowReader;
+  close(): void;
+}
+
+/**
+ * readTrackProducts' checks (present, one grid, the units `fit` writes) on the headers only;
+ * the pixels are read by rows later.
+ */
+export async function openTrackProductRows(dir: string): Promise<TrackProductRows> {
+  const folder = await readFitFolder(path.resolve(dir));
+  checkIsFitOutput(folder, dir);
+  const readers: RasterRowReader[] = [];
+  const closeAll = () => { for (const r of readers) r.close(); };
+  try {
+    for (const { name, unit } of REQUIRED_PRODUCTS) {
+      if (!folder.products.includes(name)) {
+        throw new InputError(dir, `not a complete permasar fit output: ${name}.tif is missing`);
+      }
+      const reader = await openRasterRows(path.join(path.resolve(dir), `${name}.tif`));
+      readers.push(reader);
+      const stated = reader.info.unit ?? reader.info.metadata.UNITS ?? null;
+      if (stated !== null && stated !== unit) {
+        throw new InputError(path.join(dir, `${name}.tif`), `unit "${stated}", expected "${unit}" (permasar fit writes ${unit})`);
+      }
+      const first = readers[0].info.grid;
+      const g = reader.info.grid;
+      if (!(first.width === g.width && first.height === g.height && first.geoTransform.every((v, i) => v === g.geoTransform[i]))) {
+        throw new InputError(path.join(dir, `${name}.tif`), `grid differs from rate.tif's (${g.width}×${g.height} vs ${first.width}×${first.height})`);
+      }
+    }
+  } catch (e) {
+    closeAll();
+    throw e;
+  }
+  const [rate, amplitude, timing, seasonal] = readers;
+  return { source: dir, grid: rate.info.grid, rate, amplitude, timing, seasonal, close: closeAll };
 }
 
 function sameSize(a: RasterData, b: RasterData): boolean {
