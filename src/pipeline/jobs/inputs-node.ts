@@ -6,7 +6,7 @@ import path from 'node:path';
 import { InputError } from '../../core/errors.ts';
 import { describeGrid, sameGrid, type RasterGrid } from '../../core/grid.ts';
 import { isIncidenceAngle } from '../../core/decomposition.ts';
-import { gridsOverlap, resampleToGrid } from '../../core/resample.ts';
+import { gridsOverlap, resampleRowBlock, resampleScale, resampleToGrid } from '../../core/resample.ts';
 import { readFitFolder, type FitFolder } from '../../io/fit-folder-node.ts';
 import { isHdf5Path, openRasterRows, readGeometry, readRaster, type RasterData, type RasterRowReader } from '../../io/raster-node.ts';
 import { openGeoTiffNode } from '../../io/geotiff-node.ts';
@@ -209,6 +209,82 @@ export async function readFitIncidence(given: string | number | null | undefined
     throw new InputError(source, `does not overlap the fit grid (${describeGrid(raster.grid)} vs ${describeGrid(grid)})`);
   }
   return { data: resampleToGrid(raster.grid, raster.data, grid, 'bilinear', transform ?? undefined), source: `${source} (resampled bilinear onto the fit grid)` };
+}
+
+/** Incidence rows on the fit grid (vertical in row blocks); see readFitIncidence. */
+export interface IncidenceRows {
+  source: string;
+  readRows(row0: number, nRows: number): Promise<Float32Array>;
+  close(): void;
+}
+
+/**
+ * readFitIncidence by rows: a constant, or a GeoTIFF on the fit grid, is read row by row; a
+ * MintPy geometry file, or a raster on another grid, is read whole (HDF5 is not windowed here)
+ * and resampled block by block, bit for bit as readFitIncidence (core/resample.ts).
+ */
+export async function openFitIncidenceRows(given: string | number | null | undefined, fitDir: string, grid: RasterGrid): Promise<IncidenceRows> {
+  if (typeof given === 'number') {
+    if (!isIncidenceAngle(given)) throw new InputError('--incidence', `${given}° is not an incidence angle (0–90°)`);
+    return { source: `constant ${given}°`, readRows: async (_row0, nRows) => new Float32Array(nRows * grid.width).fill(given), close: () => {} };
+  }
+  let file: string;
+  let source: string;
+  if (given) {
+    file = path.resolve(given);
+    source = file;
+  } else {
+    const folder = await readFitFolder(path.resolve(fitDir));
+    if (!folder.otherRasters.includes('incidence.tif')) {
+      throw new InputError('--incidence', `is required: ${fitDir} has no incidence.tif (give a GeoTIFF, a MintPy geometryGeo.h5 or degrees)`);
+    }
+    file = path.resolve(fitDir, 'incidence.tif');
+    source = file;
+  }
+  if (!isHdf5Path(file)) {
+    const reader = await openRasterRows(file);
+    if (sameGrid(reader.info.grid, grid)) return { source, readRows: (row0, nRows) => reader.readRows(row0, nRows), close: () => reader.close() };
+    reader.close();
+  }
+  // readGeometry turns MintPy's 0 outside the swath into NaN.
+  const raster = isHdf5Path(file) ? await readGeometry(file).then((g) => ({ grid: g.grid, data: g.incidenceAngleDeg })) : await readRaster(file);
+  if (sameGrid(raster.grid, grid)) {
+    return { source, readRows: async (row0, nRows) => raster.data.slice(row0 * grid.width, (row0 + nRows) * grid.width), close: () => {} };
+  }
+  const transform = crsTransform(grid, raster.grid, source);
+  if (!transform && !gridsOverlap(raster.grid, grid)) {
+    throw new InputError(source, `does not overlap the fit grid (${describeGrid(raster.grid)} vs ${describeGrid(grid)})`);
+  }
+  const t = transform ?? undefined;
+  const scale = resampleScale(raster.grid, grid, 'bilinear', t);
+  return {
+    source: `${source} (resampled bilinear onto the fit grid)`,
+    readRows: async (row0, nRows) => resampleRowBlock(raster.grid, raster.data, grid, 'bilinear', { targetRow0: row0, nRows, sourceRow0: 0, sourceRows: raster.grid.height, scale }, t),
+    close: () => {},
+  };
+}
+
+/** amplitude_by_year.tif of a `seasons` folder opened for row reads, one reader per band (null for a plain fit folder). */
+export async function openAmplitudeByYearRows(fitDir: string, grid: RasterGrid): Promise<{ bands: { description: string | null; reader: RasterRowReader }[]; close(): void } | null> {
+  const folder = await readFitFolder(path.resolve(fitDir));
+  if (!folder.otherRasters.includes('amplitude_by_year.tif')) return null;
+  const file = path.join(path.resolve(fitDir), 'amplitude_by_year.tif');
+  const first = await openRasterRows(file);
+  const bands = [{ description: first.info.description, reader: first }];
+  const close = () => { for (const b of bands) b.reader.close(); };
+  try {
+    if (!sameGrid(first.info.grid, grid)) throw new InputError(file, `grid differs from rate.tif's (${describeGrid(first.info.grid)} vs ${describeGrid(grid)})`);
+    if (first.info.unit !== null && first.info.unit !== 'mm') throw new InputError(file, `unit "${first.info.unit}", expected "mm" (permasar seasons writes mm)`);
+    const nBands = (first.info as { nBands?: number }).nBands ?? 1;
+    for (let b = 2; b <= nBands; b++) {
+      const reader = await openRasterRows(file, { band: b });
+      bands.push({ description: reader.info.description, reader });
+    }
+  } catch (e) {
+    close();
+    throw e;
+  }
+  return { bands, close };
 }
 
 /** amplitude_by_year.tif of a `seasons` folder (null for a plain fit folder), checked against the fit grid. */

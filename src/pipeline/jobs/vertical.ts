@@ -12,13 +12,14 @@ import { writeFile } from 'node:fs/promises';
 import { InputError } from '../../core/errors.ts';
 import { isIncidenceAngle } from '../../core/decomposition.ts';
 import { beginOutput } from '../../io/output-dir-node.ts';
-import { writeGeoTiffFile } from '../../io/geotiff-write-node.ts';
+import { createGeoTiffFile, type GeoTiffFileWriter } from '../../io/geotiff-write-node.ts';
+import { blockRowsOf, DecimatedPlane, rowBlocks } from '../blocks.ts';
 import { runVerticalProjection, type VerticalRun } from '../compare.ts';
 import { withVerticalKernel } from '../kernels.ts';
 import { withJobDevices } from '../devices-node.ts';
 import { renderRasterQuicklook } from '../../plot/raster.ts';
 import { encodePng } from '../../plot/png.ts';
-import { readAmplitudeByYear, readFitIncidence, readTrackProducts } from './inputs-node.ts';
+import { openAmplitudeByYearRows, openFitIncidenceRows, openTrackProductRows } from './inputs-node.ts';
 import { formatSeconds } from './format.ts';
 import type { JobContext } from './context.ts';
 
@@ -34,6 +35,8 @@ export interface VerticalJobInputs {
 
 export interface VerticalJobOptions {
   overwrite?: boolean;
+  /** Rows per block (default PERMASAR_BLOCK_ROWS, else 256): memory follows it; results do not. */
+  blockRows?: number;
 }
 
 export interface VerticalJobSummary {
@@ -61,54 +64,96 @@ export async function runVerticalJob(inputs: VerticalJobInputs, options: Vertica
   const say = (line: string) => ctx.log(line);
   const outDir = path.resolve(outDirGiven);
   const fitDir = inputs.fit;
-  const track = await readTrackProducts(fitDir);
-  const { grid } = track;
-  const incidence = await readFitIncidence(inputs.incidence, fitDir, grid);
-  if (!incidence.data.some(isIncidenceAngle)) throw new InputError(incidence.source, 'no incidence angle between 0° and 90° over the fit grid');
-  const byYear = await readAmplitudeByYear(fitDir, grid);
-
-  const output = await beginOutput(outDir, { overwrite: Boolean(options.overwrite) });
+  const blockRows = blockRowsOf(options.blockRows, process.env.PERMASAR_BLOCK_ROWS);
+  // Headers first, then a pass over the incidence rows (its range, and at least one angle)
+  // before the output folder is claimed; the products are then read, projected and written in
+  // row blocks.
+  const track = await openTrackProductRows(fitDir);
+  const opened: { close(): void }[] = [track];
   try {
+    const { grid } = track;
+    const incidence = await openFitIncidenceRows(inputs.incidence, fitDir, grid);
+    opened.push(incidence);
+    const blocks = rowBlocks(grid.height, blockRows);
+    let lo = Infinity, hi = -Infinity;
+    for (const { row0, nRows } of blocks) {
+      for (const inc of await incidence.readRows(row0, nRows)) {
+        if (!isIncidenceAngle(inc)) continue;
+        if (inc < lo) lo = inc;
+        if (inc > hi) hi = inc;
+      }
+    }
+    if (!(hi >= lo)) throw new InputError(incidence.source, 'no incidence angle between 0° and 90° over the fit grid');
+    const factor = (deg: number) => 1 / Math.cos((deg * Math.PI) / 180);
+    const ranges = { factorRange: [factor(lo), factor(hi)] as [number, number], incidenceRangeDeg: [lo, hi] as [number, number] };
+    const byYear = await openAmplitudeByYearRows(fitDir, grid);
+    if (byYear) opened.push(byYear);
+
+    const output = await beginOutput(outDir, { overwrite: Boolean(options.overwrite) });
+    try {
     const notes: string[] = [];
-    const { result: run, kernel } = await withJobDevices(ctx, (devices) => withVerticalKernel<VerticalRun & { yearly: Float32Array[] }>(
-      devices,
-      async (k) => {
-        const main = await runVerticalProjection(k, track.rateMmPerYear, track.seasonalAmplitudeMm, incidence.data);
-        // Each year's amplitude through the same kernel (the rate plane unused: NaN in, NaN out).
-        const noRate = byYear ? new Float32Array(grid.width * grid.height).fill(NaN) : null;
-        const yearly: Float32Array[] = [];
-        for (const band of byYear?.bands ?? []) yearly.push((await runVerticalProjection(k, noRate!, band.data, incidence.data)).outputs.amplitudeVerticalMm);
-        return { ...main, yearly };
-      }, notes, say,
-    ));
     const products = [
-      { file: 'rate_vertical', data: run.outputs.rateVerticalMmPerYear, unit: 'mm/yr', description: 'secular rate projected onto the vertical, LOS / cos(incidence); positive = up', title: 'Vertical rate (LOS / cos incidence, + up)', colormap: 'rdbu' as const },
-      { file: 'amplitude_vertical', data: run.outputs.amplitudeVerticalMm, unit: 'mm', description: 'seasonal amplitude (peak to trough) projected onto the vertical, LOS / cos(incidence); NaN where not seasonal', title: 'Vertical seasonal amplitude, peak to trough', colormap: 'viridis' as const },
+      { file: 'rate_vertical', key: 'rateVerticalMmPerYear' as const, unit: 'mm/yr', description: 'secular rate projected onto the vertical, LOS / cos(incidence); positive = up', title: 'Vertical rate (LOS / cos incidence, + up)', colormap: 'rdbu' as const },
+      { file: 'amplitude_vertical', key: 'amplitudeVerticalMm' as const, unit: 'mm', description: 'seasonal amplitude (peak to trough) projected onto the vertical, LOS / cos(incidence); NaN where not seasonal', title: 'Vertical seasonal amplitude, peak to trough', colormap: 'viridis' as const },
     ];
-    for (const p of products) {
-      await writeGeoTiffFile(path.join(output.dir, `${p.file}.tif`), grid, p.data, {
-        sampleType: 'float32',
-        bandDescription: p.description,
-        bandUnit: p.unit,
-        metadata: { PRODUCT: p.file, UNITS: p.unit, SOFTWARE: 'permasar', INCIDENCE: incidence.source },
-      });
-      const png = renderRasterQuicklook({ data: p.data, width: grid.width, height: grid.height, title: p.title, unitLabel: p.unit, colormap: p.colormap });
+    // Restartable (the whole-run kernel reruns it on the CPU after a GPU failure): fresh writers each call.
+    const { result: streamed, kernel } = await withJobDevices(ctx, (devices) => withVerticalKernel(devices, async (k) => {
+      const writers: GeoTiffFileWriter[] = [];
+      try {
+        for (const p of products) {
+          writers.push(await createGeoTiffFile(path.join(output.dir, `${p.file}.tif`), grid, {
+            sampleType: 'float32',
+            bandDescription: p.description,
+            bandUnit: p.unit,
+            metadata: { PRODUCT: p.file, UNITS: p.unit, SOFTWARE: 'permasar', INCIDENCE: incidence.source },
+          }));
+        }
+        const yearWriter = byYear ? await createGeoTiffFile(path.join(output.dir, 'amplitude_by_year_vertical.tif'), grid, {
+          sampleType: 'float32',
+          bandDescriptions: byYear.bands.map((b, i) => b.description ?? `band ${i + 1}`),
+          bandUnit: 'mm',
+          metadata: { PRODUCT: 'amplitude_by_year_vertical', UNITS: 'mm', SOFTWARE: 'permasar', INCIDENCE: incidence.source, DESCRIPTION: 'seasonal amplitude of each year (peak to trough) projected onto the vertical, LOS / cos(incidence)' },
+        }) : null;
+        if (yearWriter) writers.push(yearWriter);
+        const looks = products.map(() => new DecimatedPlane(grid.width, grid.height));
+        let rateCount = 0;
+        let amplitudeCount = 0;
+        for (const [b, { row0, nRows }] of blocks.entries()) {
+          const inc = await incidence.readRows(row0, nRows);
+          const main = await runVerticalProjection(k, await track.rate.readRows(row0, nRows), await track.amplitude.readRows(row0, nRows), inc);
+          for (const [i, p] of products.entries()) {
+            const data = main.outputs[p.key];
+            await writers[i].writeRows(row0, data);
+            looks[i].add(row0, data);
+          }
+          for (let i = 0; i < inc.length; i++) {
+            if (Number.isFinite(main.outputs.rateVerticalMmPerYear[i])) rateCount++;
+            if (Number.isFinite(main.outputs.amplitudeVerticalMm[i])) amplitudeCount++;
+          }
+          // Each year's amplitude through the same kernel (the rate plane unused: NaN in, NaN out).
+          if (byYear && yearWriter) {
+            const noRate = new Float32Array(inc.length).fill(NaN);
+            for (const [band, { reader }] of byYear.bands.entries()) {
+              const yearly = await runVerticalProjection(k, noRate, await reader.readRows(row0, nRows), inc);
+              await yearWriter.writeRows(row0, yearly.outputs.amplitudeVerticalMm, band);
+            }
+          }
+          ctx.progress?.(b + 1, blocks.length, 'projecting');
+        }
+        for (const w of writers) await w.close();
+        return { looks, rateCount, amplitudeCount };
+      } catch (e) {
+        for (const w of writers) await w.discard();
+        throw e;
+      }
+    }, notes, say));
+    for (const [i, p] of products.entries()) {
+      const look = streamed.looks[i];
+      const png = renderRasterQuicklook({ data: look.data, width: look.width, height: look.height, title: p.title, unitLabel: p.unit, colormap: p.colormap });
       await writeFile(path.join(output.dir, `${p.file}.png`), encodePng(png));
     }
-    if (byYear) {
-      await writeGeoTiffFile(path.join(output.dir, 'amplitude_by_year_vertical.tif'), grid, run.yearly, {
-        sampleType: 'float32',
-        bandDescriptions: byYear.bands.map((b, i) => b.description ?? `band ${i + 1}`),
-        bandUnit: 'mm',
-        metadata: { PRODUCT: 'amplitude_by_year_vertical', UNITS: 'mm', SOFTWARE: 'permasar', INCIDENCE: incidence.source, DESCRIPTION: 'seasonal amplitude of each year (peak to trough) projected onto the vertical, LOS / cos(incidence)' },
-      });
-    }
-    let rateCount = 0;
-    let amplitudeCount = 0;
-    for (let i = 0; i < grid.width * grid.height; i++) {
-      if (Number.isFinite(run.outputs.rateVerticalMmPerYear[i])) rateCount++;
-      if (Number.isFinite(run.outputs.amplitudeVerticalMm[i])) amplitudeCount++;
-    }
+    const { rateCount, amplitudeCount } = streamed;
+    const run: VerticalRun = { outputs: { rateVerticalMmPerYear: new Float32Array(0), amplitudeVerticalMm: new Float32Array(0) }, ...ranges };
     const elapsedSeconds = (Date.now() - started) / 1000;
     const summary = {
       software: 'permasar',
@@ -131,8 +176,11 @@ export async function runVerticalJob(inputs: VerticalJobInputs, options: Vertica
     const ratio = run.factorRange ? `${run.factorRange[0].toFixed(2)}–${run.factorRange[1].toFixed(2)} × LOS` : 'no ratio';
     say(`vertical: ${rateCount} rates, ${amplitudeCount} amplitudes projected (${ratio}) on ${kernel.description}, ${formatSeconds(elapsedSeconds)} → ${outDir}`);
     return { run, summary: summary as VerticalJobSummary };
-  } catch (e) {
-    await output.abort();
-    throw e;
+    } catch (e) {
+      await output.abort();
+      throw e;
+    }
+  } finally {
+    for (const o of opened) o.close();
   }
 }
