@@ -39,8 +39,12 @@ async function readTif(file: string): Promise<{ data: Float32Array; width: numbe
   const tiff = await fromArrayBuffer(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength));
   const image = await tiff.getImage();
   const [band] = (await image.readRasters()) as unknown as Float32Array[];
-  const [x0, y0] = image.getOrigin();
-  const [dx, dy] = image.getResolution();
+  // A radar-coded product has no georeferencing at all (geotiff.js then has no origin).
+  let [x0, y0, dx, dy] = [NaN, NaN, NaN, NaN];
+  try {
+    [x0, y0] = image.getOrigin();
+    [dx, dy] = image.getResolution();
+  } catch { /* no georeferencing */ }
   return { data: band, width: image.getWidth(), height: image.getHeight(), geoTransform: [x0, dx, 0, y0, 0, dy] };
 }
 
@@ -223,6 +227,7 @@ describe(`MintPy in radar coordinates (seed ${seed})`, () => {
     expect(await cli(['fit', tsFile, '--geometry', geomFile, '--out', out, '--device', 'cpu', '--quiet'])).toEqual({ code: 0, errors: [] });
     const radarRate = await readTif(path.join(out, 'radar', 'rate.tif'));
     expect([radarRate.width, radarRate.height]).toEqual([width, height]);
+    expect(radarRate.geoTransform[0]).toBeNaN(); // radar coordinates: no map
     const geoRate = await readTif(path.join(out, 'rate.tif'));
     const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(summary.geocoding.method).toMatch(/nearest/);
