@@ -1,5 +1,7 @@
 // The fit job (`permasar fit`, corridor frames): the per-pixel fits of DESIGN.md §1 (items
-// 1–4) over a MintPy timeseries.h5 or a folder of per-date GeoTIFFs, written as georeferenced
+// 1–4) over a MintPy timeseries.h5 (geocoded, or in radar coordinates: fitted there, then the
+// products geocoded, core/geocode.ts), a LiCSBAS cum.h5 or a folder of per-date GeoTIFFs, after
+// the date selection and reference of pipeline/stack-selection.ts, written as georeferenced
 // Float32 GeoTIFFs, summary.json and PNG quicklooks. Everything lands in a staging folder first
 // and is renamed into place only when complete. Node-only; the web worker drives the same
 // pipeline (pipeline/fit.ts, seasons.ts) with its own readers and in-memory writers.
