@@ -1,4 +1,5 @@
-// Seeded fuzzing of every reader through the CLI (issue 11): MintPy HDF5 (h5wasm), GeoTIFF
+// Seeded fuzzing of every reader through the CLI (issue 11): MintPy HDF5 (h5wasm; geocoded, and
+// in radar coordinates with its geometryRadar.h5), LiCSBAS cum.h5 (issue 14), GeoTIFF
 // (geotiff.js: a stack folder and a single-raster mask), CSV (coupling's --temperature) and
 // GeoJSON (hazards). Each case mutates a valid file (truncation at a random offset, flipped bytes
 // in headers and attributes, size attributes that lie, wrong data types, absurd dimensions) and
@@ -18,7 +19,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../src/cli/main.ts';
 import { generateStack, makeRandom } from '../data/synthetic.ts';
-import { writeMintpyTimeseries } from '../src/io/mintpy-h5-write-node.ts';
+import { writeMintpyRasters, writeMintpyTimeseries } from '../src/io/mintpy-h5-write-node.ts';
+import { writeLicsbasCum } from '../src/io/licsbas-h5-write-node.ts';
+import { losUnitVector } from '../src/core/decomposition.ts';
+import { radarCodedGrid } from '../src/core/grid.ts';
 import { writeGeoTiffFile } from '../src/io/geotiff-write-node.ts';
 import type { RasterGrid } from '../src/core/grid.ts';
 import { execFileSync } from 'node:child_process';
@@ -173,6 +177,49 @@ const READERS: ReaderEntry[] = [
     cases: 40,
   },
   {
+    name: 'LiCSBAS cum.h5 (fit STACK)',
+    makeBase: async () => { const f = path.join(dir, 'cum.h5'); await writeLicsbasCum(f, licsbasInput()); return f; },
+    mutations: [truncate, truncate, truncate, flipHeader, flipHeader, flipIn('flipped bytes in the first 4 KiB (object headers, attributes)', (b) => [0, Math.min(b.length, 4096)]), flipAnywhere],
+    structural: [
+      { name: 'no imdates', mustFail: true, write: (f) => writeLicsbasCum(f, licsbasInput({ omit: ['imdates'] })) },
+      { name: 'imdates one short', mustFail: true, write: (f) => writeLicsbasCum(f, licsbasInput({ omit: ['imdates'], extra: { imdates: { data: Int32Array.from(stackDates.slice(1), Number), dtype: '<i' } } })) },
+      { name: 'imdates that are not dates', mustFail: true, write: (f) => writeLicsbasCum(f, licsbasInput({ omit: ['imdates'], extra: { imdates: { data: Int32Array.from(stackDates, (d, i) => (i === 2 ? 20191340 : Number(d))), dtype: '<i' } } })) },
+      { name: 'post_lat positive', mustFail: true, write: (f) => writeLicsbasCum(f, licsbasInput({ omit: ['post_lat'], extra: { post_lat: { data: 0.001, dtype: '<d' } } })) },
+      { name: 'corner_lon NaN', mustFail: true, write: (f) => writeLicsbasCum(f, licsbasInput({ omit: ['corner_lon'], extra: { corner_lon: { data: NaN, dtype: '<d' } } })) },
+      { name: 'no corner_lat (radar coordinates)', mustFail: true, write: (f) => writeLicsbasCum(f, licsbasInput({ omit: ['corner_lat'] })) },
+      { name: 'cum 2-D', mustFail: true, write: (f) => writeLicsbasCum(f, licsbasInput({ omit: ['cum'], extra: { cum: { data: new Float32Array(grid.width * grid.height), shape: [grid.height, grid.width], dtype: '<f' } } })) },
+      { name: 'U.geo of another shape', mustFail: true, write: (f) => writeLicsbasCum(f, licsbasInput({ omit: ['U.geo'], extra: { 'U.geo': { data: new Float32Array(grid.width * (grid.height - 1)).fill(0.8), shape: [grid.height - 1, grid.width], dtype: '<f' } } })) },
+      { name: 'without E/N/U and refarea (older LiCSBAS)', mustFail: false, write: (f) => writeLicsbasCum(f, licsbasInput({ omit: ['E.geo', 'N.geo', 'U.geo', 'refarea'] })) },
+    ],
+    place: async (bytes, caseDir) => { const f = path.join(caseDir, 'cum.h5'); await writeFile(f, bytes); return f; },
+    args: (c) => ['fit', c.file, '--out', c.out, '--device', 'cpu', '--quiet'],
+    cases: 30,
+  },
+  {
+    name: 'MintPy HDF5 stack in radar coordinates (fit STACK --geometry geometryRadar.h5)',
+    makeBase: async () => { const f = path.join(dir, 'radar-timeseries.h5'); await writeMintpyTimeseries(f, { grid: radarGrid, dates: stackDates, values: stackValuesM, unit: 'm' }); return f; },
+    mutations: [truncate, truncate, flipHeader, flipIn('flipped bytes in the first 4 KiB (object headers, attributes)', (b) => [0, Math.min(b.length, 4096)]), flipAnywhere],
+    structural: [
+      { name: 'LENGTH attribute that lies', mustFail: true, write: (f) => writeMintpyTimeseries(f, { grid: radarGrid, dates: stackDates, values: stackValuesM, unit: 'm', attributes: { LENGTH: '7' } }) },
+      { name: 'half the geocoding attributes', mustFail: true, write: (f) => writeMintpyTimeseries(f, { grid: radarGrid, dates: stackDates, values: stackValuesM, unit: 'm', attributes: { X_FIRST: '92.9' } }) },
+    ],
+    place: async (bytes, caseDir) => { const f = path.join(caseDir, 'radar-timeseries.h5'); await writeFile(f, bytes); return f; },
+    args: (c) => ['fit', c.file, '--geometry', radarGeometryFile, '--out', c.out, '--device', 'cpu', '--quiet'],
+    cases: 20,
+  },
+  {
+    name: 'MintPy geometryRadar.h5 (fit RADAR_STACK --geometry)',
+    makeBase: async () => radarGeometryFile,
+    mutations: [truncate, truncate, flipHeader, flipIn('flipped bytes in the first 4 KiB (object headers, attributes)', (b) => [0, Math.min(b.length, 4096)]), flipAnywhere],
+    structural: [
+      { name: 'latitude of another shape than the stack', mustFail: true, write: (f) => writeRadarGeometry(f, radarCodedGrid(grid.width - 1, grid.height)) },
+      { name: 'latitude all zero (no lookup)', mustFail: true, write: (f) => writeRadarGeometry(f, radarGrid, 0) },
+    ],
+    place: async (bytes, caseDir) => { const f = path.join(caseDir, 'geometryRadar.h5'); await writeFile(f, bytes); return f; },
+    args: (c) => ['fit', radarStackFile(), '--geometry', c.file, '--out', c.out, '--device', 'cpu', '--quiet'],
+    cases: 20,
+  },
+  {
     name: 'GeoTIFF stack folder (fit FOLDER)',
     makeBase: async () => (await writeStackTiffs(path.join(dir, 'base-tif')))[0],
     mutations: TIFF_MUTATIONS,
@@ -273,6 +320,37 @@ const READERS: ReaderEntry[] = [
   },
 ];
 
+const radarGrid = radarCodedGrid(grid.width, grid.height);
+let radarGeometryFile = '';
+const radarStackFile = () => path.join(dir, 'radar-timeseries.h5');
+
+/** The fuzz stack as LiCSBAS writes it (mm, first epoch as stored), with an ascending LOS vector. */
+function licsbasInput(over: Partial<Parameters<typeof writeLicsbasCum>[1]> = {}): Parameters<typeof writeLicsbasCum>[1] {
+  const n = grid.width * grid.height;
+  const v = losUnitVector(38, 102);
+  return {
+    grid, dates: stackDates, valuesMm: stackValuesM.map((x) => x * 1000),
+    los: { east: new Float32Array(n).fill(v.east), north: new Float32Array(n).fill(v.north), up: new Float32Array(n).fill(v.up) },
+    ...over,
+  };
+}
+
+/** geometryRadar.h5 of a frame rotated by a −12° heading (row 0 north), lat/lon per pixel. */
+async function writeRadarGeometry(file: string, g: RasterGrid, latScale = 1): Promise<void> {
+  const n = g.width * g.height;
+  const latitude = new Float32Array(n), longitude = new Float32Array(n);
+  const h = (-12 * Math.PI) / 180;
+  for (let r = 0; r < g.height; r++) {
+    for (let c = 0; c < g.width; c++) {
+      const e = c * 30 * Math.cos(h) + (g.height - r) * 45 * Math.sin(h);
+      const nn = -c * 30 * Math.sin(h) + (g.height - r) * 45 * Math.cos(h);
+      latitude[r * g.width + c] = latScale * (34.8 + nn / 111_195);
+      longitude[r * g.width + c] = latScale * (92.9 + e / (111_195 * Math.cos((34.8 * Math.PI) / 180)));
+    }
+  }
+  await writeMintpyRasters(file, g, { latitude, longitude, incidenceAngle: new Float32Array(n).fill(38), azimuthAngle: new Float32Array(n).fill(102) }, 'geometry');
+}
+
 /** The hazards fixture's features as a projected (UTM 46N) Shapefile; returns the path without extension. */
 async function shapefileBase(): Promise<string> {
   const base = path.join(dir, 'shp', 'thermokarst');
@@ -318,6 +396,9 @@ beforeAll(async () => {
   stackValuesM = stack.values.map((v) => v / 1000);
   stackFile = path.join(dir, 'timeseries.h5');
   await writeMintpyTimeseries(stackFile, { grid, dates: stackDates, values: stackValuesM, unit: 'm' });
+  radarGeometryFile = path.join(dir, 'geometryRadar.h5');
+  await writeRadarGeometry(radarGeometryFile, radarGrid);
+  await writeMintpyTimeseries(radarStackFile(), { grid: radarGrid, dates: stackDates, values: stackValuesM, unit: 'm' });
   fitDir = path.join(dir, 'fit');
   const base = await runCli(['fit', stackFile, '--out', fitDir, '--device', 'cpu', '--quiet']);
   if (base.code !== 0) throw new Error(`fuzz: the base fit failed: ${base.errors.join(' | ')}`);

@@ -6,13 +6,15 @@ import { SENTINEL1_WAVELENGTH_M, type FitRunResult } from '../pipeline/fit.ts';
 import { runFitJob, type FitJobInputs } from '../pipeline/jobs/fit.ts';
 import { numberOrPath } from '../pipeline/jobs/inputs-node.ts';
 import { requiredString } from './options.ts';
-import { fitOptionsFromArgv } from './fit-options.ts';
+import { fitOptionsFromArgv, STACK_CHOICE_ARGV, STACK_CHOICE_USAGE } from './fit-options.ts';
 import { cliJobContext, deviceOption } from './job-context.ts';
 import type { Command } from './command.ts';
 
 const USAGE = `usage: permasar fit STACK --out DIR [options]
 
-STACK is a MintPy timeseries.h5 or a folder of single-band GeoTIFFs with YYYYMMDD in each name.
+STACK is a MintPy timeseries.h5 (geocoded, or in radar coordinates with --geometry
+geometryRadar.h5), a LiCSBAS cum.h5 / cum_filt.h5, or a folder of single-band GeoTIFFs with
+YYYYMMDD in each name.
 
 options:
   --out DIR               output folder (refused if it exists, unless --overwrite)
@@ -23,7 +25,11 @@ options:
   --mask-min X            keep pixels with mask ≥ X (default 0.6, as in the study)
   --mask-dataset NAME     dataset in an HDF5 mask (default: temporalCoherence, mask, or the only 2-D one)
   --incidence FILE|DEG    incidence angle (GeoTIFF, or a constant in degrees), kept as incidence.tif
-  --geometry FILE         MintPy geometryGeo.h5: incidenceAngle and azimuthAngle kept beside the products
+  --geometry FILE         MintPy geometryGeo.h5 (incidenceAngle, azimuthAngle), LiCSBAS cum.h5 or
+                          FRAME.geo.{E,N,U}.tif (LOS unit vector): kept as incidence.tif + azimuth.tif;
+                          geometryRadar.h5 for a radar-coded stack (products geocoded, radar/ kept)
+  --lalo-step LAT,LON     geocoded pixel size in degrees (default: from the mean radar pixel spacing)
+${STACK_CHOICE_USAGE}
   --min-epochs N          pixels with fewer valid epochs are NaN (default ${DEFAULT_FIT_OPTIONS.minValidEpochs}, at least ${THREE_SINUSOID_PARAMETERS + 1})
   --tolerance N           seasonal when |extrema − expected| ≤ N (default ${DEFAULT_FIT_OPTIONS.extremaTolerance})
   --expected-extrema N    expected maxima + minima (default round(2 × the pixel's span in years))
@@ -46,6 +52,8 @@ export const fitCommand: Command = {
     'mask-dataset': { type: 'string' },
     incidence: { type: 'string' },
     geometry: { type: 'string' },
+    'lalo-step': { type: 'string' },
+    ...STACK_CHOICE_ARGV,
     'min-epochs': { type: 'string' },
     tolerance: { type: 'string' },
     'expected-extrema': { type: 'string' },

@@ -9,7 +9,7 @@ import { SENTINEL1_WAVELENGTH_M } from '../pipeline/fit.ts';
 import type { SeasonsRunResult } from '../pipeline/seasons.ts';
 import { runSeasonsJob, type SeasonsJobOptions } from '../pipeline/jobs/seasons.ts';
 import { numberOrPath } from '../pipeline/jobs/inputs-node.ts';
-import { fitOptionsFromArgv } from './fit-options.ts';
+import { fitOptionsFromArgv, STACK_CHOICE_ARGV, STACK_CHOICE_USAGE } from './fit-options.ts';
 import { numberOption, requiredString } from './options.ts';
 import { cliJobContext, deviceOption } from './job-context.ts';
 import type { Command } from './command.ts';
@@ -37,6 +37,7 @@ options (those of fit):
   --device gpu|cpu|auto   where the kernels run (default auto: GPU if an adapter exists)
   --tile-rows N           rows per tile (default: from the device's limits)
   --quiet                 no progress or result lines on the terminal
+${STACK_CHOICE_USAGE}
 
 options (per year):
   --min-year-epochs N     a year needs N valid epochs (default ${DEFAULT_SEASONS_OPTIONS.minYearEpochs})
@@ -66,6 +67,7 @@ export const seasonsCommand: Command = {
     device: { type: 'string' },
     'tile-rows': { type: 'string' },
     quiet: { type: 'boolean' },
+    ...STACK_CHOICE_ARGV,
   },
   async run(values, positionals) {
     await runSeasonsCommand(values, positionals[0]);

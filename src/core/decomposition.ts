@@ -48,6 +48,20 @@ export function losUnitVector(incidenceDeg: number, azimuthDeg: number): LosUnit
   return { east: -Math.sin(inc) * Math.sin(az), north: Math.sin(inc) * Math.cos(az), up: Math.cos(inc) };
 }
 
+/**
+ * Inverse of (G1): MintPy's incidence and azimuth angles from a ground→satellite LOS unit vector
+ * (LiCSAR/LiCSBAS E.geo, N.geo, U.geo). U = cos θ, so θ = acos U; E = −sin θ sin α and
+ * N = sin θ cos α, so α = atan2(−E, N) (anticlockwise from north, MintPy's convention; the
+ * vector's length cancels, so a slightly unnormalised vector gives the same α). θ uses the
+ * normalised U so that losUnitVector(θ, α) gives back the same direction. NaN when the vector
+ * is NaN, zero (LiCSBAS's no-data) or points below the horizon.
+ */
+export function losUnitVectorToAngles(east: number, north: number, up: number): { incidenceDeg: number; azimuthDeg: number } {
+  const length = Math.hypot(east, north, up);
+  if (!(length > 0) || !(up > 0)) return { incidenceDeg: Number.NaN, azimuthDeg: Number.NaN };
+  return { incidenceDeg: Math.acos(Math.min(1, up / length)) / RAD_PER_DEG, azimuthDeg: Math.atan2(-east, north) / RAD_PER_DEG };
+}
+
 /** Whether an angle can be a SAR incidence angle (MintPy writes 0 outside the swath). */
 export function isIncidenceAngle(incidenceDeg: number): boolean {
   return incidenceDeg > 0 && incidenceDeg < 90;

@@ -12,6 +12,16 @@ export interface RasterGrid {
   /** EPSG code of the CRS, or null when unknown (then `wkt` may describe it). */
   epsg: number | null;
   wkt?: string;
+  /**
+   * Radar coordinates (a MintPy file without X_FIRST…): rows and columns of the SAR image, no
+   * map. The geotransform is then GDAL's identity [0, 1, 0, 0, 0, 1] and epsg null.
+   */
+  radarCoded?: boolean;
+}
+
+/** The grid of a stack in radar coordinates: pixel indices only (GDAL's default geotransform). */
+export function radarCodedGrid(width: number, height: number): RasterGrid {
+  return { width, height, geoTransform: [0, 1, 0, 0, 0, 1], epsg: null, radarCoded: true };
 }
 
 /**
@@ -44,6 +54,7 @@ export function mapToPixel(grid: RasterGrid, x: number, y: number): { col: numbe
 /** True when two grids have the same size, CRS and geotransform (origins within 1e-6 pixel). */
 export function sameGrid(a: RasterGrid, b: RasterGrid): boolean {
   if (a.width !== b.width || a.height !== b.height) return false;
+  if (Boolean(a.radarCoded) !== Boolean(b.radarCoded)) return false;
   if ((a.epsg ?? null) !== (b.epsg ?? null)) return false;
   const pixel = Math.max(Math.abs(a.geoTransform[1]), Math.abs(a.geoTransform[5]));
   return a.geoTransform.every((v, i) => {
@@ -54,6 +65,7 @@ export function sameGrid(a: RasterGrid, b: RasterGrid): boolean {
 
 /** One-line description for errors and summaries. */
 export function describeGrid(g: RasterGrid): string {
+  if (g.radarCoded) return `${g.width}×${g.height} in radar coordinates`;
   const gt = g.geoTransform.map((v) => Number(v.toPrecision(10)));
   return `${g.width}×${g.height}, EPSG:${g.epsg ?? '?'}, geotransform [${gt.join(', ')}]`;
 }

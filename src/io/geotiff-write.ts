@@ -568,7 +568,9 @@ export class CogEncoder {
       ];
       if (S > 1) tags.push({ id: 338, type: SHORT, values: new Array(S - 1).fill(0) }); // ExtraSamples: unspecified
       if (k > 0) tags.push({ id: 254, type: LONG, values: [1] }); // NewSubfileType: reduced resolution
-      if (k === 0) {
+      // A radar-coded grid has no map: the image is written without georeferencing (GDAL then
+      // reports no geotransform), rather than with a pixel-unit one GDAL warns about.
+      if (k === 0 && !grid.radarCoded) {
         const gt = grid.geoTransform;
         if (gt[2] === 0 && gt[4] === 0) {
           tags.push({ id: 33550, type: DOUBLE, values: [gt[1], -gt[5], 0] }); // ModelPixelScale
@@ -578,6 +580,8 @@ export class CogEncoder {
           tags.push({ id: 34264, type: DOUBLE, values: [gt[1], gt[2], 0, gt[0], gt[4], gt[5], 0, gt[3], 0, 0, 0, 0, 0, 0, 0, 1] });
         }
         tags.push({ id: 34735, type: SHORT, values: geoKeys(this.crs) });
+      }
+      if (k === 0) {
         const xml = gdalMetadataXml(opts);
         if (xml) tags.push({ id: 42112, type: ASCII, values: asciiValues(xml) });
       }

@@ -11,6 +11,8 @@ import type { RasterGrid } from '../core/grid.ts';
 import { crsOfEpsg, describeUnusableEpsg } from './crs.ts';
 
 function gridAttributes(grid: RasterGrid): Record<string, string> {
+  // Radar coordinates: MintPy writes no X_FIRST… until geocode.py.
+  if (grid.radarCoded) return { LENGTH: String(grid.height), WIDTH: String(grid.width) };
   const g = grid.geoTransform;
   if (g[2] !== 0 || g[4] !== 0) throw new Error('MintPy grids are north-up; rotated geotransform given');
   // MintPy's X_UNIT/Y_UNIT: "degrees" for a geographic CRS, "meters" for a projected one in

@@ -10,7 +10,8 @@
 
 import type { Dataset as H5Dataset, File as H5File } from 'h5wasm';
 import type { RasterGrid } from '../core/grid.ts';
-import { gridFromMintpyAttributes } from '../core/grid.ts';
+import { gridFromMintpyAttributes, radarCodedGrid } from '../core/grid.ts';
+import { losUnitVectorToAngles } from '../core/decomposition.ts';
 import { InputError } from '../core/errors.ts';
 import { parseYmd } from '../core/time.ts';
 import { checkRowBlock, parseStackUnit, type StackSource } from './stack.ts';
@@ -66,7 +67,7 @@ export function rootAttributes(h5: H5File, file: string): Record<string, string>
   });
 }
 
-function getDataset(h5: H5File, file: string, name: string): H5Dataset {
+export function getDataset(h5: H5File, file: string, name: string): H5Dataset {
   const lookup = callHdf5(() => h5.get(name));
   if (!lookup.ok) throw new InputError(file, `cannot read dataset "${name}": ${innermostHdf5Message(lookup.trace) ?? firstLine(lookup.error)}`);
   const entity = lookup.value;
@@ -84,14 +85,14 @@ function getDataset(h5: H5File, file: string, name: string): H5Dataset {
   return entity as H5Dataset;
 }
 
-function checkNumeric(ds: H5Dataset, file: string, name: string): void {
+export function checkNumeric(ds: H5Dataset, file: string, name: string): void {
   const type = asH5InputError(file, `cannot read the type of dataset "${name}"`, () => ds.metadata.type);
   if (type !== H5T_FLOAT && type !== H5T_INTEGER && type !== H5T_ENUM) {
     throw new InputError(file, `dataset "${name}" is not numeric (HDF5 type class ${type})`);
   }
 }
 
-function toFloat32(values: unknown, file: string, name: string): Float32Array {
+export function toFloat32(values: unknown, file: string, name: string): Float32Array {
   if (values instanceof Float32Array) return values;
   if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
     return Float32Array.from(values as unknown as ArrayLike<number>, Number);
@@ -104,13 +105,19 @@ function toFloat32(values: unknown, file: string, name: string): Float32Array {
  * Geocoded grid from root attributes, for a dataset of `height` × `width`. Radar-coded files
  * (no X_FIRST; MintPy's Y_FIRST/X_FIRST appear only after geocode.py) are refused.
  */
-export function mintpyGrid(attrs: Record<string, string>, file: string, width: number, height: number): RasterGrid {
+export function mintpyGrid(attrs: Record<string, string>, file: string, width: number, height: number, opts: { allowRadarCoded?: boolean } = {}): RasterGrid {
   for (const [key, size] of [['WIDTH', width], ['LENGTH', height]] as const) {
     if (attrs[key] !== undefined && Number(attrs[key]) !== size) {
       throw new InputError(file, `attribute ${key}=${attrs[key]} but the data are ${size} wide/long`);
     }
   }
   const grid = gridFromMintpyAttributes(attrs, width, height);
+  if (!grid && opts.allowRadarCoded) {
+    // A coordinate attribute present but broken (X_FIRST="abc") is not radar coordinates.
+    const partial = ['X_FIRST', 'Y_FIRST', 'X_STEP', 'Y_STEP'].filter((k) => attrs[k] !== undefined);
+    if (partial.length) throw new InputError(file, `geocoding attributes ${partial.map((k) => `${k}=${attrs[k]}`).join(', ')} are not a grid (X_FIRST, Y_FIRST, X_STEP, Y_STEP, all numbers)`);
+    return radarCodedGrid(width, height);
+  }
   if (!grid) {
     throw new InputError(file, 'not geocoded (no X_FIRST/Y_FIRST/X_STEP/Y_STEP attributes): run MintPy geocode.py first');
   }
@@ -119,6 +126,15 @@ export function mintpyGrid(attrs: Record<string, string>, file: string, width: n
     throw new InputError(file, `X_STEP=${attrs.X_STEP}, Y_STEP=${attrs.Y_STEP}: a pixel size of 0 is not a grid`);
   }
   return grid;
+}
+
+export function checkDateList(dates: string[], file: string, what: string): void {
+  dates.forEach((d, i) => {
+    if (!parseYmd(d)) throw new InputError(file, `${what} ${i + 1} is "${d}", not YYYYMMDD`);
+    if (i > 0 && !(d > dates[i - 1])) {
+      throw new InputError(file, d === dates[i - 1] ? `duplicate date ${d}` : `dates not in order (${dates[i - 1]} then ${d})`);
+    }
+  });
 }
 
 function readDates(h5: H5File, file: string, nDates: number): string[] {
@@ -151,7 +167,7 @@ function readDates(h5: H5File, file: string, nDates: number): string[] {
  * A MintPy timeseries.h5 as a StackSource. Takes ownership of `h5` (closed by `close`).
  * `file` is the name used in errors.
  */
-export function mintpyStackFromH5(h5: H5File, file: string): StackSource {
+export function mintpyStackFromH5(h5: H5File, file: string, opts: { allowRadarCoded?: boolean } = {}): StackSource {
   try {
     const ds = getDataset(h5, file, 'timeseries');
     checkNumeric(ds, file, 'timeseries');
@@ -160,7 +176,7 @@ export function mintpyStackFromH5(h5: H5File, file: string): StackSource {
     const [nDates, height, width] = shape;
     if (nDates < 1 || height < 1 || width < 1) throw new InputError(file, `dataset "timeseries" is empty [${shape.join(', ')}]`);
     const attributes = rootAttributes(h5, file);
-    const grid = mintpyGrid(attributes, file, width, height);
+    const grid = mintpyGrid(attributes, file, width, height, opts);
     const dates = readDates(h5, file, nDates);
     const wavelength = Number(attributes.WAVELENGTH);
     const refDate = attributes.REF_DATE && parseYmd(attributes.REF_DATE.trim()) ? attributes.REF_DATE.trim() : null;
@@ -214,12 +230,12 @@ export function h5Dataset2dShape(h5: H5File, file: string, name: string): { widt
  * Rows row0 … row0 + nRows − 1 of a 2-D dataset as float32 (bool/int masks become 0/1 and
  * integers). Whole dataset when nRows is omitted.
  */
-export function readH5Dataset2dFromFile(h5: H5File, file: string, name: string, window?: { row0: number; nRows: number }): RasterData {
+export function readH5Dataset2dFromFile(h5: H5File, file: string, name: string, window?: { row0: number; nRows: number }, opts: { allowRadarCoded?: boolean } = {}): RasterData {
   const ds = getDataset(h5, file, name);
   checkNumeric(ds, file, name);
   const { width, height } = h5Dataset2dShape(h5, file, name);
   const attributes = rootAttributes(h5, file);
-  const grid = mintpyGrid(attributes, file, width, height);
+  const grid = h5FileGrid(h5, file, attributes, width, height, opts);
   const row0 = window?.row0 ?? 0;
   const nRows = window?.nRows ?? height;
   checkRowBlock(grid, row0, nRows);
@@ -243,6 +259,44 @@ export function readH5Dataset2dFromFile(h5: H5File, file: string, name: string, 
     unit,
     description: name,
   };
+}
+
+/**
+ * The grid of a 2-D dataset of an HDF5 file: LiCSBAS's corner_lat/corner_lon/post_lat/post_lon
+ * datasets when the file has them (cum.h5), else MintPy's attributes (radar coordinates when
+ * allowed and the file has none).
+ */
+export function h5FileGrid(h5: H5File, file: string, attributes: Record<string, string>, width: number, height: number, opts: { allowRadarCoded?: boolean } = {}): RasterGrid {
+  const names = h5DatasetNames(h5, file);
+  if (names.includes('corner_lat') || names.includes('corner_lon')) return licsbasGrid(h5, file, width, height);
+  return mintpyGrid(attributes, file, width, height, opts);
+}
+
+/** A scalar (0-d or one-element) numeric dataset as a number. */
+export function readScalar(h5: H5File, file: string, name: string): number {
+  const ds = getDataset(h5, file, name);
+  checkNumeric(ds, file, name);
+  const value = asH5InputError(file, `cannot read dataset "${name}"`, () => ds.value);
+  const v = typeof value === 'number' || typeof value === 'bigint' ? Number(value) : ArrayBuffer.isView(value) && (value as unknown as ArrayLike<number>).length === 1 ? Number((value as unknown as ArrayLike<number>)[0]) : NaN;
+  if (!Number.isFinite(v)) throw new InputError(file, `dataset "${name}" is not one finite number`);
+  return v;
+}
+
+/**
+ * LiCSBAS's geographic grid (LiCSBAS13_sb_inv.py, from GAMMA's EQA.dem_par): corner_lat and
+ * corner_lon are the CENTRE of the first pixel (GAMMA's grid registration), post_lat (negative)
+ * and post_lon the pixel size, EPSG:4326. GDAL's geotransform is of the pixel's outer corner,
+ * half a post away: x0 = corner_lon − post_lon/2, y0 = corner_lat − post_lat/2 (as LiCSBAS's own
+ * GeoTIFF writer, LiCSBAS_flt2geotiff.py, does).
+ */
+export function licsbasGrid(h5: H5File, file: string, width: number, height: number): RasterGrid {
+  const names = h5DatasetNames(h5, file);
+  const missing = ['corner_lat', 'corner_lon', 'post_lat', 'post_lon'].filter((n) => !names.includes(n));
+  if (missing.length) throw new InputError(file, `no dataset ${missing.map((n) => `"${n}"`).join(', ')}: LiCSBAS writes corner_lat/corner_lon/post_lat/post_lon for a geocoded stack (radar-coded LiCSBAS stacks are not supported)`);
+  const [cornerLat, cornerLon, postLat, postLon] = ['corner_lat', 'corner_lon', 'post_lat', 'post_lon'].map((n) => readScalar(h5, file, n));
+  if (!(postLat < 0) || !(postLon > 0)) throw new InputError(file, `post_lat=${postLat}, post_lon=${postLon}: LiCSBAS's grid has post_lat < 0 and post_lon > 0`);
+  if (Math.abs(cornerLat) > 90 || Math.abs(cornerLon) > 360) throw new InputError(file, `corner_lat=${cornerLat}, corner_lon=${cornerLon} are not degrees`);
+  return { width, height, geoTransform: [cornerLon - postLon / 2, postLon, 0, cornerLat - postLat / 2, 0, postLat], epsg: 4326 };
 }
 
 function shiftRows(grid: RasterGrid, row0: number): RasterGrid['geoTransform'] {
@@ -274,15 +328,58 @@ export interface Geometry {
   /** Null when the file has no azimuthAngle (older MintPy, ISCE without it). */
   azimuthAngleDeg: Float32Array | null;
   attributes: Record<string, string>;
+  /** MintPy's incidenceAngle/azimuthAngle, or angles derived from LiCSBAS's LOS unit vector. */
+  kind: 'mintpy' | 'licsbas-los-vector';
+  /** Per-pixel latitude/longitude of a radar-coded geometry (geometryRadar.h5), else null. */
+  latitudeDeg: Float32Array | null;
+  longitudeDeg: Float32Array | null;
 }
 
-export function readGeometryFromFile(h5: H5File, file: string): Geometry {
-  const names = h5DatasetNames(h5, file);
-  if (!names.includes('incidenceAngle')) {
-    throw new InputError(file, `no dataset "incidenceAngle": not a MintPy geometry file (has: ${names.join(', ') || 'nothing'})`);
+/** LiCSBAS's LOS unit-vector datasets (E.geo, N.geo, U.geo: ground → satellite, east/north/up). */
+export const LICSBAS_LOS_DATASETS = ['E.geo', 'N.geo', 'U.geo'] as const;
+
+/**
+ * MintPy's angles from a LOS unit vector per pixel (decomposition.ts losUnitVectorToAngles):
+ * incidence = acos U, azimuth = atan2(−E, N), so `vertical` and `compare` use a LiCSBAS track
+ * exactly as a MintPy one (their (G1) gives back E, N, U). LiCSBAS writes 0 for no data.
+ */
+export function anglesFromLosVector(east: Float32Array, north: Float32Array, up: Float32Array): { incidenceAngleDeg: Float32Array; azimuthAngleDeg: Float32Array } {
+  const incidenceAngleDeg = new Float32Array(up.length);
+  const azimuthAngleDeg = new Float32Array(up.length);
+  for (let p = 0; p < up.length; p++) {
+    const a = losUnitVectorToAngles(east[p], north[p], up[p]);
+    incidenceAngleDeg[p] = a.incidenceDeg;
+    azimuthAngleDeg[p] = a.azimuthDeg;
   }
-  const incidence = readH5Dataset2dFromFile(h5, file, 'incidenceAngle');
-  const azimuth = names.includes('azimuthAngle') ? readH5Dataset2dFromFile(h5, file, 'azimuthAngle') : null;
+  return { incidenceAngleDeg, azimuthAngleDeg };
+}
+
+export function readGeometryFromFile(h5: H5File, file: string, opts: { allowRadarCoded?: boolean } = {}): Geometry {
+  const names = h5DatasetNames(h5, file);
+  if (!names.includes('incidenceAngle') && LICSBAS_LOS_DATASETS.every((n) => names.includes(n))) {
+    const [e, n, u] = LICSBAS_LOS_DATASETS.map((name) => readH5Dataset2dFromFile(h5, file, name));
+    const angles = anglesFromLosVector(e.data, n.data, u.data);
+    return { grid: u.grid, ...angles, attributes: u.metadata, kind: 'licsbas-los-vector', latitudeDeg: null, longitudeDeg: null };
+  }
+  if (!names.includes('incidenceAngle')) {
+    throw new InputError(file, `no dataset "incidenceAngle": not a MintPy geometry file (nor LiCSBAS's, with E.geo, N.geo, U.geo) (has: ${names.join(', ') || 'nothing'})`);
+  }
+  const incidence = readH5Dataset2dFromFile(h5, file, 'incidenceAngle', undefined, opts);
+  const azimuth = names.includes('azimuthAngle') ? readH5Dataset2dFromFile(h5, file, 'azimuthAngle', undefined, opts) : null;
+  let latitudeDeg: Float32Array | null = null;
+  let longitudeDeg: Float32Array | null = null;
+  if (incidence.grid.radarCoded) {
+    const missing = ['latitude', 'longitude'].filter((k) => !names.includes(k));
+    if (missing.length) throw new InputError(file, `in radar coordinates but no dataset ${missing.map((k) => `"${k}"`).join(', ')}: a geometryRadar.h5 holds the latitude and longitude of every pixel`);
+    const [lat, lon] = ['latitude', 'longitude'].map((k) => readH5Dataset2dFromFile(h5, file, k, undefined, opts));
+    for (const [k, r] of [['latitude', lat], ['longitude', lon]] as const) {
+      if (r.grid.width !== incidence.grid.width || r.grid.height !== incidence.grid.height) {
+        throw new InputError(file, `"${k}" is ${r.grid.width}×${r.grid.height} but "incidenceAngle" is ${incidence.grid.width}×${incidence.grid.height}`);
+      }
+    }
+    latitudeDeg = lat.data;
+    longitudeDeg = lon.data;
+  }
   // MintPy marks geometry no-data with 0 incidence (outside the swath); 0° is not a SAR
   // incidence angle, so it becomes NaN, as does the azimuth there.
   const inc = incidence.data;
@@ -292,7 +389,7 @@ export function readGeometryFromFile(h5: H5File, file: string): Geometry {
       if (azimuth) azimuth.data[i] = Number.NaN;
     }
   }
-  return { grid: incidence.grid, incidenceAngleDeg: inc, azimuthAngleDeg: azimuth?.data ?? null, attributes: incidence.metadata };
+  return { grid: incidence.grid, incidenceAngleDeg: inc, azimuthAngleDeg: azimuth?.data ?? null, attributes: incidence.metadata, kind: 'mintpy', latitudeDeg, longitudeDeg };
 }
 
 /**

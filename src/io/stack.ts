@@ -1,4 +1,5 @@
-// A displacement stack as every reader presents it: one geocoded grid, sorted unique dates,
+// A displacement stack as every reader presents it: one grid (geocoded, or radar coordinates for
+// a MintPy stack before geocode.py: grid.radarCoded), sorted unique dates,
 // and row blocks served on demand in the tile layout of core/fit-types.ts (date-major), so
 // memory follows the tile and never the stack.
 
@@ -7,10 +8,13 @@ import { parseYmd } from '../core/time.ts';
 
 export type StackUnit = 'm' | 'cm' | 'mm' | 'rad';
 
+/** MintPy timeseries.h5, LiCSBAS cum.h5 / cum_filt.h5, or a folder of dated GeoTIFFs. */
+export type StackFormat = 'mintpy-h5' | 'licsbas-h5' | 'geotiff-folder';
+
 export interface StackSource {
   /** The file or folder it was opened from (named in errors). */
   path: string;
-  format: 'mintpy-h5' | 'geotiff-folder';
+  format: StackFormat;
   grid: RasterGrid;
   /** Acquisition dates, YYYYMMDD, sorted, unique. */
   dates: string[];

@@ -6,11 +6,13 @@ import type { FitOptions } from '../core/fit-types.ts';
 import type { FitRunResult } from './fit.ts';
 import { FIT_PRODUCT_INFO } from './fit-products.ts';
 import type { StackScale } from './fit-setup.ts';
+import type { StackFormat } from '../io/stack.ts';
+import type { StackSelectionRecord } from './stack-selection.ts';
 
 export interface FitSummaryInputs {
   /** The stack as the user gave it (path, or file names in the browser). */
   stack: string;
-  format: 'mintpy-h5' | 'geotiff-folder';
+  format: StackFormat;
   grid: RasterGrid;
   scale: StackScale;
   refDate: string | null;
@@ -31,6 +33,10 @@ export interface FitSummaryArgs {
   result: FitRunResult;
   elapsedSeconds: number;
   created?: Date;
+  /** Date selection and reference pixel (pipeline/stack-selection.ts), null when none was asked for. */
+  selection?: StackSelectionRecord | null;
+  /** How radar-coded products were geocoded, null for a geocoded stack. */
+  geocoding?: Record<string, unknown> | null;
 }
 
 export function buildFitSummary(a: FitSummaryArgs) {
@@ -62,6 +68,8 @@ export function buildFitSummary(a: FitSummaryArgs) {
       timing: 'day of year (1 ≤ doy < 367) of the maximum of the annual term',
     },
     dates: axis.dates,
+    selection: a.selection ?? null,
+    geocoding: a.geocoding ?? null,
     timeAxis: { tFirstYears: axis.tYears[0], tLastYears: axis.tYears[axis.tYears.length - 1], tMidYears: axis.tMidYears },
     counts: {
       pixels: result.pixels,

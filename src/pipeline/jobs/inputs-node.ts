@@ -8,7 +8,9 @@ import { describeGrid, sameGrid, type RasterGrid } from '../../core/grid.ts';
 import { isIncidenceAngle } from '../../core/decomposition.ts';
 import { gridsOverlap, resampleRowBlock, resampleScale, resampleToGrid } from '../../core/resample.ts';
 import { readFitFolder, type FitFolder } from '../../io/fit-folder-node.ts';
-import { isHdf5Path, openRasterRows, readGeometry, readRaster, type RasterData, type RasterRowReader } from '../../io/raster-node.ts';
+import { h5HasDatasets, isHdf5Path, openRasterRows, readGeometry, readRaster, type Geometry, type RasterData, type RasterRowReader } from '../../io/raster-node.ts';
+import { LICSBAS_LOS_DATASETS } from '../../io/mintpy-h5.ts';
+import type { RadarLookup } from '../../core/geocode.ts';
 import { openGeoTiffNode } from '../../io/geotiff-node.ts';
 import { readGeoTiffBands, type RasterBands } from '../../io/geotiff-read.ts';
 import { rangeProblem } from '../fit-setup.ts';
@@ -20,7 +22,7 @@ import type { TrackAngles, TrackProducts } from '../compare.ts';
 
 /** A 2-D raster on the stack's grid (GeoTIFF, or an HDF5 dataset), or a one-line error. */
 export async function readAligned(file: string, grid: RasterGrid, dataset?: string): Promise<Float32Array> {
-  const raster = await readRaster(path.resolve(file), dataset && isHdf5Path(file) ? { dataset } : {});
+  const raster = await readRaster(path.resolve(file), { ...(dataset && isHdf5Path(file) ? { dataset } : {}), allowRadarCoded: grid.radarCoded });
   if (!sameGrid(raster.grid, grid)) {
     throw new InputError(file, `grid differs from the stack's (${describeGrid(raster.grid)} vs ${describeGrid(grid)})`);
   }
@@ -48,6 +50,48 @@ export async function readStackIncidence(given: string | number | null | undefin
   if (given) return { data: checkIncidence(await readAligned(given, grid, 'incidenceAngle'), given), source: path.resolve(given) };
   if (geometry) return { data: checkIncidence(await readAligned(geometry, grid, 'incidenceAngle'), geometry), source: `${path.resolve(geometry)}:incidenceAngle` };
   return null;
+}
+
+export interface StackGeometry {
+  incidence: { data: Float32Array; source: string } | null;
+  azimuthDeg: Float32Array | null;
+  /** Latitude/longitude per pixel of a radar-coded stack (geometryRadar.h5). */
+  lookup: RadarLookup | null;
+  /** The geometry file used (given, or the LiCSBAS cum.h5 itself), or null. */
+  geometry: string | null;
+  kind: Geometry['kind'] | null;
+}
+
+/**
+ * The geometry of a stack for fit: `geometry` (MintPy geometryGeo.h5 / geometryRadar.h5, a LiCSBAS
+ * cum.h5 or E/N/U GeoTIFFs: readGeometry), else a LiCSBAS stack's own E.geo/N.geo/U.geo; an
+ * explicit `incidence` wins for the incidence. Checked against the stack's grid (radar-coded:
+ * its shape) before anything is written.
+ */
+export async function readStackGeometry(given: { incidence?: string | number | null; geometry?: string | null }, stack: { path: string; format: string; grid: RasterGrid }): Promise<StackGeometry> {
+  const { grid } = stack;
+  let geometryFile = given.geometry ?? null;
+  if (!geometryFile && stack.format === 'licsbas-h5' && await h5HasDatasets(stack.path, LICSBAS_LOS_DATASETS)) geometryFile = stack.path;
+  if (grid.radarCoded && !geometryFile) {
+    throw new InputError(stack.path, 'in radar coordinates (no X_FIRST/Y_FIRST/X_STEP/Y_STEP): give --geometry geometryRadar.h5 (latitude, longitude per pixel) to geocode the products, or run MintPy geocode.py first');
+  }
+  const explicit = given.incidence !== undefined && given.incidence !== null ? await readStackIncidence(given.incidence, null, grid) : null;
+  if (!geometryFile) return { incidence: explicit, azimuthDeg: null, lookup: null, geometry: null, kind: null };
+  const g = await readGeometry(path.resolve(geometryFile), { allowRadarCoded: grid.radarCoded });
+  if (!sameGrid(g.grid, grid)) {
+    throw new InputError(geometryFile, grid.radarCoded || g.grid.radarCoded
+      ? `is ${describeGrid(g.grid)} but the stack is ${describeGrid(grid)}`
+      : `grid differs from the stack's (${describeGrid(g.grid)} vs ${describeGrid(grid)})`);
+  }
+  if (grid.radarCoded && !g.latitudeDeg) throw new InputError(geometryFile, 'no latitude/longitude: a radar-coded stack needs geometryRadar.h5');
+  const source = g.kind === 'licsbas-los-vector' ? `${path.resolve(geometryFile)} (LOS unit vector E, N, U; incidence = acos U, azimuth = atan2(−E, N))` : `${path.resolve(geometryFile)}:incidenceAngle`;
+  return {
+    incidence: explicit ?? { data: checkIncidence(g.incidenceAngleDeg, geometryFile), source },
+    azimuthDeg: g.azimuthAngleDeg,
+    lookup: g.latitudeDeg && g.longitudeDeg ? { width: grid.width, height: grid.height, latitudeDeg: g.latitudeDeg, longitudeDeg: g.longitudeDeg } : null,
+    geometry: path.resolve(geometryFile),
+    kind: g.kind,
+  };
 }
 
 /** Incidence from a raster must be an angle in (0°, 90°) (NaN for no data): δ_v = δ_LOS / cos θ. */

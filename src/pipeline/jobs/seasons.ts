@@ -31,6 +31,7 @@ import { beginOutput } from '../../io/output-dir-node.ts';
 import { createGeoTiffFile, writeGeoTiffFile, type GeoTiffFileWriter } from '../../io/geotiff-write-node.ts';
 import { readAligned, readStackIncidence } from './inputs-node.ts';
 import { DEFAULT_MASK_MIN, type FitJobOptions } from './fit.ts';
+import { applyStackSelection } from '../stack-selection.ts';
 import { formatSeconds } from './format.ts';
 import type { JobContext } from './context.ts';
 
@@ -69,16 +70,20 @@ export async function runSeasonsJob(inputs: SeasonsJobInputs, jobOptions: Season
   };
   const maskMin = jobOptions.maskMin ?? DEFAULT_MASK_MIN;
 
-  const stack = await openStack(path.resolve(stackPath));
+  const opened = await openStack(path.resolve(stackPath));
   try {
-    const scale = resolveStackScale(stack, stackPath, jobOptions.unit, jobOptions.wavelengthM);
+    const scale = resolveStackScale(opened, stackPath, jobOptions.unit, jobOptions.wavelengthM);
+    const mask = inputs.mask ? await readAligned(inputs.mask, opened.grid, inputs.maskDataset ?? undefined) : null;
+    const { stack, record: selection } = await applyStackSelection(opened, jobOptions, {
+      warn: ctx.warn ?? ((line: string) => console.error(line)), command: 'permasar seasons', maskMin,
+      maskAt: mask ? (row, col) => mask[row * opened.grid.width + col] : null,
+    });
     checkEpochCount(stack.dates.length, options.minValidEpochs, stackPath);
     const years = seasonsYearsOf(stack.dates, seasonsOptions);
     if (years.length === 0) {
       throw new InputError(stackPath, `no calendar year has ${seasonsOptions.minYearEpochs} or more dates in ${seasonsOptions.minYearMonths} or more months (${stack.dates[0]}–${stack.dates[stack.dates.length - 1]}); nothing to fit per year`);
     }
     const grid = stack.grid;
-    const mask = inputs.mask ? await readAligned(inputs.mask, grid, inputs.maskDataset ?? undefined) : null;
     const incidence = await readStackIncidence(inputs.incidence, null, grid);
 
     const output = await beginOutput(outDir, { overwrite: Boolean(jobOptions.overwrite) });
@@ -152,6 +157,7 @@ export async function runSeasonsJob(inputs: SeasonsJobInputs, jobOptions: Season
             device: { kind: fitKernel.kind, description: `${fitKernel.description}; per-year kernel ${seasonsKernel.description}`, notes },
             result: result.fit,
             elapsedSeconds,
+            selection,
           });
           const summary = {
             ...fitSummary,
@@ -189,7 +195,7 @@ export async function runSeasonsJob(inputs: SeasonsJobInputs, jobOptions: Season
       throw e;
     }
   } finally {
-    stack.close();
+    opened.close();
   }
 }
 
