@@ -27,6 +27,7 @@ import { writeGeoTiffFile } from '../src/io/geotiff-write-node.ts';
 import type { RasterGrid } from '../src/core/grid.ts';
 import { execFileSync } from 'node:child_process';
 import { GDAL_AVAILABLE } from './support/gdal.ts';
+import { readFitFolder } from '../src/io/fit-folder-node.ts';
 
 const seed = Number(process.env.PERMASAR_FUZZ_SEED ?? ((Date.now() ^ (Math.random() * 2 ** 31)) >>> 0));
 // A case that gives no answer within its limit counts as a hang. The limit is a hang detector, not
@@ -142,6 +143,8 @@ interface ReaderEntry {
 
 let stackFile = '';
 let fitDir = '';
+/** A pixel the base fit has a rate for (the random stack plants NaN and sparse pixels). */
+let couplingPixel = { row: 0, col: 0 };
 let stackDates: string[] = [];
 let stackValuesM: Float32Array = new Float32Array(0);
 
@@ -264,7 +267,7 @@ const READERS: ReaderEntry[] = [
     // series: truncation may be accepted here, as long as it answers cleanly.
     mutations: TEXT_MUTATIONS.map((m) => (m === truncate ? { ...truncate, mustFail: false } : m)),
     place: async (bytes, caseDir) => { const f = path.join(caseDir, 'temperature.csv'); await writeFile(f, bytes); return f; },
-    args: (c) => ['coupling', fitDir, '--stack', stackFile, '--row', '2', '--col', '3', '--temperature', c.file, '--out', c.out, '--quiet'],
+    args: (c) => ['coupling', fitDir, '--stack', stackFile, '--row', String(couplingPixel.row), '--col', String(couplingPixel.col), '--temperature', c.file, '--out', c.out, '--quiet'],
     cases: 30,
   },
   {
@@ -402,6 +405,10 @@ beforeAll(async () => {
   fitDir = path.join(dir, 'fit');
   const base = await runCli(['fit', stackFile, '--out', fitDir, '--device', 'cpu', '--quiet']);
   if (base.code !== 0) throw new Error(`fuzz: the base fit failed: ${base.errors.join(' | ')}`);
+  const rate = (await (await readFitFolder(fitDir)).readProduct('rate')).data;
+  const fitted = rate.findIndex((v) => Number.isFinite(v));
+  if (fitted < 0) throw new Error('fuzz: the base fit has no pixel with a rate');
+  couplingPixel = { row: Math.floor(fitted / grid.width), col: fitted % grid.width };
 });
 
 afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
