@@ -56,6 +56,8 @@ import { histogram } from '../../plot/charts.ts';
 import { encodePng } from '../../plot/png.ts';
 import { openAmplitudeRows, openResampledRows } from './inputs-node.ts';
 import { formatSeconds } from './format.ts';
+import { ALT_PRODUCTS } from '../../core/products.ts';
+import { productGeoTiffOptions } from '../fit-geotiff-options.ts';
 import type { JobContext } from './context.ts';
 
 export interface AltJobInputs {
@@ -209,7 +211,6 @@ export async function runAltJob(inputs: AltJobInputs, options: AltJobOptions, ou
   }
   try {
     const dir = output.dir;
-    const meta = (product: string, unit: string) => ({ PRODUCT: product, UNITS: unit, SOFTWARE: 'permasar' });
     const writers: GeoTiffFileWriter[] = [];
     const create = async (file: string, opts: Parameters<typeof createGeoTiffFile>[2]) => {
       const w = await createGeoTiffFile(path.join(dir, file), grid, opts);
@@ -225,21 +226,20 @@ export async function runAltJob(inputs: AltJobInputs, options: AltJobOptions, ou
     let altTrendPixels = 0;
     const looks = { alt: new DecimatedPlane(grid.width, grid.height), n: new DecimatedPlane(grid.width, grid.height), moisture: new DecimatedPlane(grid.width, grid.height), trend: new DecimatedPlane(grid.width, grid.height) };
     try {
-      const altWriter = await create('alt.tif', { sampleType: 'float32', bandUnit: 'm', bandDescription: 'active-layer thickness H, Eq. 2', metadata: meta('alt', 'm') });
-      const nWriter = await create('n.tif', { sampleType: 'float32', bandUnit: 'm3/m3', bandDescription: `volumetric water content when frozen, n (${surface.kind})`, metadata: meta('n', 'm3/m3') });
-      const moistureWriter = await create('moisture.tif', { sampleType: 'float32', bandUnit: 'm3/m3', bandDescription: 'volumetric water content when thawed, N (October soil moisture)', metadata: meta('moisture', 'm3/m3') });
-      const statusWriter = await create('alt_status.tif', {
-        sampleType: 'uint8', bandDescription: 'why ALT is what it is', metadata: meta('alt_status', 'class'),
-        bandMetadata: Object.fromEntries(Object.entries(ALT_STATUS_NAMES).map(([k, v]) => [k, v])),
-      });
-      const byYearWriter = years ? await create('alt_by_year.tif', {
-        sampleType: 'float32', bandUnit: 'm', bandDescriptions: years.map(String),
-        metadata: { ...meta('alt_by_year', 'm'), DESCRIPTION: 'active-layer thickness H of each year, Eq. 2 with the yearly vertical amplitude and one n' },
-      }) : null;
-      const trendWriter = years ? await create('alt_trend.tif', {
-        sampleType: 'float32', bandUnit: 'm/yr', bandDescription: `trend of the active-layer thickness, least-squares slope over ${years[0]}–${years[years.length - 1]} (≥ ${DEFAULT_SEASONS_OPTIONS.minTrendYears} valid years): + deepening`,
-        metadata: meta('alt_trend', 'm/yr'),
-      }) : null;
+      const P = ALT_PRODUCTS;
+      const altWriter = await create(P.altM.file, productGeoTiffOptions(P.altM));
+      const nWriter = await create(P.frozenWaterContent.file, productGeoTiffOptions(P.frozenWaterContent, { bandDescription: `${P.frozenWaterContent.description} (${surface.kind})` }));
+      const moistureWriter = await create(P.thawedWaterContent.file, productGeoTiffOptions(P.thawedWaterContent));
+      // The status classes: no UNITS band metadata, the legend as band metadata instead.
+      const statusWriter = await create(P.status.file, productGeoTiffOptions(P.status, {
+        sampleType: 'uint8', bandUnit: undefined, bandMetadata: Object.fromEntries(Object.entries(ALT_STATUS_NAMES).map(([k, v]) => [k, v])),
+      }));
+      const byYearWriter = years ? await create(P.altByYearM.file, productGeoTiffOptions(P.altByYearM, {
+        bandDescription: undefined, bandDescriptions: years.map(String),
+      }, { DESCRIPTION: P.altByYearM.description })) : null;
+      const trendWriter = years ? await create(P.altTrendMPerYear.file, productGeoTiffOptions(P.altTrendMPerYear, {
+        bandDescription: `${P.altTrendMPerYear.description} over ${years[0]}–${years[years.length - 1]} (≥ ${DEFAULT_SEASONS_OPTIONS.minTrendYears} valid years): + deepening`,
+      })) : null;
       for (const [b, { row0, nRows }] of blocks.entries()) {
         const thawed = await thawedRows(row0, nRows);
         const run = await runAltRows({ width: grid.width, row0, nRows, amplitude: await amplitude.readRows(row0, nRows), thawedWaterContent: thawed, params, kernel });
@@ -295,16 +295,16 @@ export async function runAltJob(inputs: AltJobInputs, options: AltJobOptions, ou
     const extent = lonLatExtent(grid);
     const look = (plane: DecimatedPlane) => ({ width: plane.width, height: plane.height, extent, data: plane.data });
     if (years) {
-      await writeFile(path.join(dir, 'alt_trend.png'), encodePng(renderRasterQuicklook({ ...look(looks.trend), title: 'Active-layer thickness trend (+ deepening)', subtitle: `${years[0]}–${years[years.length - 1]}`, unitLabel: 'm/yr', colormap: 'rdbu' })));
+      await writeFile(path.join(dir, 'alt_trend.png'), encodePng(renderRasterQuicklook({ ...look(looks.trend), ...ALT_PRODUCTS.altTrendMPerYear.quicklook, subtitle: `${years[0]}–${years[years.length - 1]}` })));
     }
     if (inputs.sites) {
       await writeCsv(path.join(dir, 'sites.csv'),
         ['name', 'line', 'lon', 'lat', 'alt_m', 'pixel_row', 'pixel_col', 'distance_m', 'amplitude_mm', 'N', 'n', 'outcome', 'reason'],
         sites.map((s) => [s.name, s.line, s.lonDeg, s.latDeg, s.altM, s.pixelRow, s.pixelCol, round(s.distanceM, 2), round(s.amplitudeMm, 4), round(s.thawedWaterContent, 6), round(s.frozenWaterContent, 6), s.outcome, s.reason]));
     }
-    await writeFile(path.join(dir, 'alt.png'), encodePng(renderRasterQuicklook({ ...look(looks.alt), title: 'Active-layer thickness (Eq. 2)', subtitle: `n: ${surface.kind}`, unitLabel: 'm', colormap: 'viridis' })));
-    await writeFile(path.join(dir, 'n.png'), encodePng(renderRasterQuicklook({ ...look(looks.n), title: 'Water content when frozen, n', subtitle: surface.kind === 'spline' ? `thin-plate spline through ${surface.spline!.sites} sites` : surface.description, unitLabel: 'm³/m³', colormap: 'viridis' })));
-    await writeFile(path.join(dir, 'moisture.png'), encodePng(renderRasterQuicklook({ ...look(looks.moisture), title: 'Water content when thawed, N', subtitle: 'October soil moisture on the amplitude grid', unitLabel: 'm³/m³', colormap: 'viridis' })));
+    await writeFile(path.join(dir, 'alt.png'), encodePng(renderRasterQuicklook({ ...look(looks.alt), ...ALT_PRODUCTS.altM.quicklook, subtitle: `n: ${surface.kind}` })));
+    await writeFile(path.join(dir, 'n.png'), encodePng(renderRasterQuicklook({ ...look(looks.n), ...ALT_PRODUCTS.frozenWaterContent.quicklook, subtitle: surface.kind === 'spline' ? `thin-plate spline through ${surface.spline!.sites} sites` : surface.description })));
+    await writeFile(path.join(dir, 'moisture.png'), encodePng(renderRasterQuicklook({ ...look(looks.moisture), ...ALT_PRODUCTS.thawedWaterContent.quicklook, subtitle: 'October soil moisture on the amplitude grid' })));
     const stats = altStats.result();
     // The histogram of the statistics' sample: every finite ALT up to 2 M pixels, every
     // stride-th beyond (pipeline/stats.ts), so its memory is bounded too.
