@@ -122,12 +122,62 @@ function median(values: number[]): number {
 
 const fmt = (v: number, digits = 4): string => (Number.isFinite(v) ? String(Number(v.toFixed(digits))) : String(v));
 
+/** The pixels a site is sampled from: amplitude (the raster's unit) and N at (row, col). */
+export interface SitePixels {
+  amplitudeAt(row: number, col: number): number;
+  thawedAt(row: number, col: number): number;
+}
+
+/** Where a site falls on the grid and the window of pixels searched around it (± dr rows, ± dc columns). */
+interface SiteWindow { mx: number; my: number; fc: number; fr: number; dc: number; dr: number; frame: MetricFrame }
+
+function siteWindow(geometry: SiteGeometry, lonDeg: number, latDeg: number, searchRadiusM: number): SiteWindow | null {
+  const { grid } = geometry;
+  const [mx, my] = geometry.lonLatToMap(lonDeg, latDeg);
+  const [fc, fr] = mapToFractionalPixel(grid, mx, my);
+  if (!(fc >= 0 && fr >= 0 && fc < grid.width && fr < grid.height)) return null;
+  // Search window: the radius in pixels along each axis, from the metric size of a pixel.
+  const frame = metricFrameAt(geometry.geographic, mx, my);
+  const g = grid.geoTransform;
+  const colSizeM = Math.hypot(g[1] * frame.metresPerUnitX, g[4] * frame.metresPerUnitY);
+  const rowSizeM = Math.hypot(g[2] * frame.metresPerUnitX, g[5] * frame.metresPerUnitY);
+  return { mx, my, fc, fr, frame, dc: Math.ceil(searchRadiusM / colSizeM) + 1, dr: Math.ceil(searchRadiusM / rowSizeM) + 1 };
+}
+
+/**
+ * The grid rows sampleSites can read, as sorted disjoint [row0, row0 + nRows) ranges: the row
+ * job reads only these (issue 12: the site placement never needs the whole raster).
+ */
+export function siteSearchRows(sites: AltSiteInput[], geometry: SiteGeometry, searchRadiusM: number): { row0: number; nRows: number }[] {
+  const spans: [number, number][] = [];
+  for (const s of sites) {
+    if (!(s.altM > 0) || !Number.isFinite(s.altM)) continue;
+    const w = siteWindow(geometry, s.lonDeg, s.latDeg, searchRadiusM);
+    if (!w) continue;
+    spans.push([Math.max(0, Math.floor(w.fr) - w.dr), Math.min(geometry.grid.height - 1, Math.floor(w.fr) + w.dr)]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  const out: { row0: number; nRows: number }[] = [];
+  for (const [lo, hi] of spans) {
+    const last = out[out.length - 1];
+    if (last && lo <= last.row0 + last.nRows) last.nRows = Math.max(last.nRows, hi - last.row0 + 1);
+    else out.push({ row0: lo, nRows: hi - lo + 1 });
+  }
+  return out;
+}
+
 /**
  * Steps 1–2: samples each site and solves Eq. 2 for n; marks every site kept, skipped (no
  * valid pixel near, outside the grid, bad ALT) or dropped (anomalous n), with the reason.
  * A valid pixel has a finite amplitude ≥ 0 and a finite N > 0.
  */
-export function sampleSites(sites: AltSiteInput[], geometry: SiteGeometry, amplitude: Float32Array, thawed: Float32Array, opts: SiteOptions): AltSiteResult[] {
+export function sampleSites(sites: AltSiteInput[], geometry: SiteGeometry, amplitude: ArrayLike<number>, thawed: ArrayLike<number>, opts: SiteOptions): AltSiteResult[] {
+  const w = geometry.grid.width;
+  return sampleSitesAt(sites, geometry, { amplitudeAt: (r, c) => amplitude[r * w + c], thawedAt: (r, c) => thawed[r * w + c] }, opts);
+}
+
+/** sampleSites on pixels served by (row, col), e.g. only the rows siteSearchRows names. */
+export function sampleSitesAt(sites: AltSiteInput[], geometry: SiteGeometry, pixels: SitePixels, opts: SiteOptions): AltSiteResult[] {
   const { grid } = geometry;
   const results: AltSiteResult[] = sites.map((s) => ({
     ...s, pixelRow: null, pixelCol: null, distanceM: NaN, amplitudeMm: NaN, thawedWaterContent: NaN, frozenWaterContent: NaN, outcome: 'kept', reason: '',
@@ -138,45 +188,38 @@ export function sampleSites(sites: AltSiteInput[], geometry: SiteGeometry, ampli
       site.reason = `alt_m ${fmt(site.altM)} is not a positive thickness`;
       continue;
     }
-    const [mx, my] = geometry.lonLatToMap(site.lonDeg, site.latDeg);
-    const [fc, fr] = mapToFractionalPixel(grid, mx, my);
-    if (!(fc >= 0 && fr >= 0 && fc < grid.width && fr < grid.height)) {
+    const win = siteWindow(geometry, site.lonDeg, site.latDeg, opts.searchRadiusM);
+    if (!win) {
       site.outcome = 'skipped';
       site.reason = `outside the amplitude grid (${fmt(site.lonDeg, 5)}, ${fmt(site.latDeg, 5)})`;
       continue;
     }
-    // Search window: the radius in pixels along each axis, from the metric size of a pixel.
-    const frame = metricFrameAt(geometry.geographic, mx, my);
-    const g = grid.geoTransform;
-    const colSizeM = Math.hypot(g[1] * frame.metresPerUnitX, g[4] * frame.metresPerUnitY);
-    const rowSizeM = Math.hypot(g[2] * frame.metresPerUnitX, g[5] * frame.metresPerUnitY);
-    const dc = Math.ceil(opts.searchRadiusM / colSizeM) + 1;
-    const dr = Math.ceil(opts.searchRadiusM / rowSizeM) + 1;
-    let best = -1;
+    const { fc, fr, dc, dr, frame } = win;
+    let bestRow = -1, bestCol = -1;
+    let bestAmplitude = NaN, bestThawed = NaN;
     let bestDistanceM = Infinity;
     for (let r = Math.max(0, Math.floor(fr) - dr); r <= Math.min(grid.height - 1, Math.floor(fr) + dr); r++) {
       for (let c = Math.max(0, Math.floor(fc) - dc); c <= Math.min(grid.width - 1, Math.floor(fc) + dc); c++) {
-        const i = r * grid.width + c;
-        const a = amplitude[i];
-        const N = thawed[i];
+        const a = pixels.amplitudeAt(r, c);
+        const N = pixels.thawedAt(r, c);
         if (!(Number.isFinite(a) && a >= 0 && Number.isFinite(N) && N > 0)) continue;
         const [px, py] = pixelCentreMap(grid, r, c);
         const [ex, ey] = toMetres(frame, px, py);
         const d = Math.hypot(ex, ey);
-        if (d <= opts.searchRadiusM && d < bestDistanceM) { bestDistanceM = d; best = i; }
+        if (d <= opts.searchRadiusM && d < bestDistanceM) { bestDistanceM = d; bestRow = r; bestCol = c; bestAmplitude = a; bestThawed = N; }
       }
     }
-    if (best < 0) {
+    if (bestRow < 0) {
       site.outcome = 'skipped';
       site.reason = `no valid pixel (amplitude ≥ 0 and N) within ${fmt(opts.searchRadiusM, 1)} m`;
       continue;
     }
-    site.pixelRow = Math.floor(best / grid.width);
-    site.pixelCol = best % grid.width;
+    site.pixelRow = bestRow;
+    site.pixelCol = bestCol;
     site.distanceM = bestDistanceM;
-    const amplitudeM = amplitude[best] * opts.amplitudeToMetres;
+    const amplitudeM = bestAmplitude * opts.amplitudeToMetres;
     site.amplitudeMm = amplitudeM * 1000;
-    site.thawedWaterContent = thawed[best];
+    site.thawedWaterContent = bestThawed;
     // Eq. 2 solved for n (the study's Table S1 step).
     site.frozenWaterContent = frozenWaterContentFromAlt(site.altM, amplitudeM, site.thawedWaterContent, opts.densities);
     const n = site.frozenWaterContent;
@@ -315,21 +358,40 @@ export async function runAltPipeline(input: {
   kernel: AltKernel;
   onProgress?: (rowsDone: number, rows: number) => void;
 }): Promise<AltRunResult> {
-  const { grid, kernel, params } = input;
-  const nPixels = grid.width * grid.height;
+  const { grid } = input;
+  return runAltRows({ width: grid.width, row0: 0, nRows: grid.height, amplitude: input.amplitude, thawedWaterContent: input.thawedWaterContent, params: input.params, kernel: input.kernel, onProgress: input.onProgress });
+}
+
+/**
+ * Step 4 on rows row0 … row0 + nRows − 1 of a grid `width` pixels wide (the row-block job):
+ * the spline is evaluated at each pixel's own (col, row), so a block's pixels are those of the
+ * whole-grid run, whatever the block or tile size.
+ */
+export async function runAltRows(input: {
+  width: number;
+  row0: number;
+  nRows: number;
+  amplitude: Float32Array;
+  thawedWaterContent: Float32Array;
+  params: AltKernelParams;
+  kernel: AltKernel;
+  onProgress?: (rowsDone: number, rows: number) => void;
+}): Promise<AltRunResult> {
+  const { width, kernel, params } = input;
+  const nPixels = width * input.nRows;
   const result: AltRunResult = {
     frozenWaterContent: new Float32Array(nPixels), altM: new Float32Array(nPixels), status: new Uint8Array(nPixels), statusCounts: {}, altPixels: 0,
   };
-  const tileRows = Math.max(1, Math.floor(kernel.maxTilePixels(params.model.centres.length / 3) / grid.width));
-  for (let row0 = 0; row0 < grid.height; row0 += tileRows) {
-    const nRows = Math.min(tileRows, grid.height - row0);
-    const a = row0 * grid.width;
-    const b = (row0 + nRows) * grid.width;
-    const tile = await kernel.evaluateTile({ row0, nRows, width: grid.width, amplitude: input.amplitude.subarray(a, b), thawedWaterContent: input.thawedWaterContent.subarray(a, b) }, params);
+  const tileRows = Math.max(1, Math.floor(kernel.maxTilePixels(params.model.centres.length / 3) / width));
+  for (let r = 0; r < input.nRows; r += tileRows) {
+    const nRows = Math.min(tileRows, input.nRows - r);
+    const a = r * width;
+    const b = (r + nRows) * width;
+    const tile = await kernel.evaluateTile({ row0: input.row0 + r, nRows, width, amplitude: input.amplitude.subarray(a, b), thawedWaterContent: input.thawedWaterContent.subarray(a, b) }, params);
     result.frozenWaterContent.set(tile.frozenWaterContent, a);
     result.altM.set(tile.altM, a);
     result.status.set(tile.status, a);
-    input.onProgress?.(row0 + nRows, grid.height);
+    input.onProgress?.(r + nRows, input.nRows);
   }
   for (const code of Object.values(ALT_STATUS)) result.statusCounts[code] = 0;
   for (let i = 0; i < nPixels; i++) {

@@ -5,23 +5,11 @@
 import type { GeoTiffWriteOptions } from '../io/geotiff-write.ts';
 import { FIT_PRODUCT_INFO, type FitProductInfo } from './fit-products.ts';
 import type { FitProductKey } from '../core/fit-types.ts';
+import { productName, type ProductSpec } from '../core/products.ts';
 
-/**
- * Products whose overviews take the nearest pixel: a flag, counts, and the day of year (a
- * mean of days 360 and 5 would be day 182, so days are never averaged). The rest are
- * continuous and averaged, NaN-aware.
- */
-const NEAREST_OVERVIEW_PRODUCTS: ReadonlySet<FitProductKey> = new Set(['peakDayOfYear', 'extremaCount', 'seasonalFlag', 'validEpochCount']);
-
-/** Float32 product with its description and unit as GDAL band metadata (gdalinfo shows them). */
+/** Float32 product with its description and unit as GDAL band metadata (gdalinfo shows them); overviews per its spec (core/products.ts). */
 export function fitProductGeoTiffOptions(info: FitProductInfo): GeoTiffWriteOptions {
-  return {
-    sampleType: 'float32',
-    overviewResampling: NEAREST_OVERVIEW_PRODUCTS.has(info.key) ? 'nearest' : 'average',
-    bandDescription: info.description,
-    bandUnit: info.unit,
-    metadata: { PRODUCT: info.file.replace('.tif', ''), UNITS: info.unit, SOFTWARE: 'permasar' },
-  };
+  return productGeoTiffOptions(info);
 }
 
 export function fitProductGeoTiffOptionsByKey(key: FitProductKey): GeoTiffWriteOptions {
@@ -36,4 +24,20 @@ export function incidenceGeoTiffOptions(source: string): GeoTiffWriteOptions {
 /** azimuth.tif (from a MintPy geometryGeo.h5). */
 export function azimuthGeoTiffOptions(): GeoTiffWriteOptions {
   return { sampleType: 'float32', bandUnit: 'degrees', bandDescription: 'azimuth angle of the LOS, MintPy convention (from geometryGeo.h5)' };
+}
+
+/**
+ * GeoTIFF options of any product from its spec: float32, its overview resampling, description
+ * and unit as band metadata, PRODUCT/UNITS/SOFTWARE as dataset metadata; `extra` adds
+ * dataset metadata (e.g. INCIDENCE) after those.
+ */
+export function productGeoTiffOptions(spec: ProductSpec, over: Partial<GeoTiffWriteOptions> = {}, extra: Record<string, string> = {}): GeoTiffWriteOptions {
+  return {
+    sampleType: 'float32',
+    overviewResampling: spec.overviewResampling,
+    bandDescription: spec.description,
+    bandUnit: spec.unit,
+    metadata: { PRODUCT: productName(spec), UNITS: spec.unit, SOFTWARE: 'permasar', ...extra },
+    ...over,
+  };
 }

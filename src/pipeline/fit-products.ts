@@ -1,28 +1,13 @@
-// How fit products are named on disk and described to people: one table, used by the writers,
-// the summary, the quicklooks, the web app and the readers of fit folders.
+// Fit products as the writers, the summary and the readers of fit folders see them: the specs
+// themselves live in core/products.ts, the one home of product names, units, descriptions,
+// colour maps and overview resampling (issue 12).
+import { FIT_PRODUCTS, fitProductSpec, type FitProductSpec } from '../core/products.ts';
 import type { FitProductKey } from '../core/fit-types.ts';
 
-export interface FitProductInfo {
-  key: FitProductKey;
-  /** GeoTIFF file name in the output folder. */
-  file: string;
-  /** Units as written in GDAL metadata and on colour bars. */
-  unit: string;
-  description: string;
-}
+export type FitProductInfo = FitProductSpec;
 
-export const FIT_PRODUCT_INFO: readonly FitProductInfo[] = [
-  { key: 'rateMmPerYear', file: 'rate.tif', unit: 'mm/yr', description: 'secular LOS rate (Eq. 1 where seasonal, linear trend elsewhere); positive = toward the satellite' },
-  { key: 'rateStdMmPerYear', file: 'rate_std.tif', unit: 'mm/yr', description: 'standard error of the rate' },
-  { key: 'seasonalAmplitudeMm', file: 'amplitude.tif', unit: 'mm', description: 'seasonal LOS amplitude, peak to trough (2|A| of Eq. 1); NaN where not seasonal' },
-  { key: 'seasonalAmplitudeStdMm', file: 'amplitude_std.tif', unit: 'mm', description: 'standard error of the peak-to-trough amplitude' },
-  { key: 'peakDayOfYear', file: 'timing.tif', unit: 'day of year', description: 'day of year of the seasonal peak (highest point of the annual term); NaN where not seasonal' },
-  { key: 'extremaCount', file: 'extrema.tif', unit: 'count', description: 'maxima plus minima of the three-sinusoid fit on the daily grid' },
-  { key: 'seasonalFlag', file: 'seasonal.tif', unit: 'flag', description: '1 seasonal, 0 not seasonal, NaN no data' },
-  { key: 'residualRmsMm', file: 'rms.tif', unit: 'mm', description: 'RMS of the residual of the model whose rate is reported' },
-  { key: 'validEpochCount', file: 'valid.tif', unit: 'count', description: 'number of valid (non-NaN) epochs' },
-];
+export const FIT_PRODUCT_INFO: readonly FitProductInfo[] = FIT_PRODUCTS;
 
 export function productInfo(key: FitProductKey): FitProductInfo {
-  return FIT_PRODUCT_INFO.find((p) => p.key === key)!;
+  return fitProductSpec(key);
 }

@@ -1,6 +1,8 @@
 // Streaming statistics of product rasters: exact count/min/max/mean, percentiles from a
 // uniform stride sample (exact for rasters up to the sample size), so summaries of a
-// corridor-size raster cost bounded memory.
+// corridor-size raster cost bounded memory. The sample is every stride-th pixel in row-major
+// order counted over the whole raster (NaN pixels included in the count), so rows fed in blocks
+// of any size give the same sample, and the same percentiles, as the raster fed at once.
 
 export const PERCENTILES = [2, 5, 25, 50, 75, 95, 98] as const;
 
@@ -37,6 +39,11 @@ export class StreamingStatistics {
       if (v > this.max) this.max = v;
       if (keep) this.sample.push(v);
     }
+  }
+
+  /** The finite values kept for the percentiles (every one when stride is 1), in input order. */
+  sampleValues(): Float32Array {
+    return Float32Array.from(this.sample);
   }
 
   result(): ProductStatistics {

@@ -7,7 +7,7 @@ import { pixelCentre } from '../core/grid.ts';
 import type { FitProductKey } from '../core/fit-types.ts';
 import { FIT_PRODUCT_INFO, productInfo } from '../pipeline/fit-products.ts';
 import { fitProductGeoTiffOptions, incidenceGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
-import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
+import { FIT_QUICKLOOK_KEYS, lonLatExtent, seasonalCategories } from '../pipeline/fit-quicklooks.ts';
 import { encodeGeoTiff } from '../io/geotiff-write.ts';
 import { installEpsgDatabase } from './epsg-database.ts';
 import type { RasterQuicklookOptions } from '../plot/raster.ts';
@@ -311,7 +311,7 @@ function cancelAll(): void {
 
 // ---------------------------------------------------------------- results
 
-const MAP_KEYS: FitProductKey[] = ['rateMmPerYear', 'seasonalAmplitudeMm', 'peakDayOfYear', 'seasonalFlag'];
+const MAP_KEYS = FIT_QUICKLOOK_KEYS;
 const mapViews = new Map<FitProductKey | 'amplitudeByYear', MapView>();
 let yearsPlot: HTMLCanvasElement | null = null;
 
@@ -404,21 +404,12 @@ function renderTrack(t: Track): void {
   maps.replaceChildren();
   mapViews.clear();
   const base = { width: grid.width, height: grid.height, extent: lonLatExtent(grid), subtitle: `${trackLabel(t)} · ${isoDate(first)} – ${isoDate(last)}, ${o.dates.length} dates`, maxSize: 560, minSize: 360 };
-  const specs: Record<string, Omit<RasterQuicklookOptions, 'width' | 'height'>> = {
-    rateMmPerYear: { data: products.rateMmPerYear, title: 'Secular LOS rate (+ toward satellite)', unitLabel: 'mm/yr', colormap: 'rdbu' },
-    seasonalAmplitudeMm: { data: products.seasonalAmplitudeMm, title: 'Seasonal LOS amplitude, peak to trough', unitLabel: 'mm', colormap: 'viridis' },
-    peakDayOfYear: { data: products.peakDayOfYear, title: 'Day of year of the seasonal peak', unitLabel: 'day of year', colormap: 'twilight', range: [1, 366] },
-    seasonalFlag: {
-      data: products.seasonalFlag,
-      title: 'Seasonality test (extrema within expected ± tolerance)',
-      unitLabel: '',
-      colormap: 'categorical',
-      categories: [
-        { value: 1, label: `seasonal (${formatCount(c.seasonal)})`, color: '#1b9e77' },
-        { value: 0, label: `not seasonal (${formatCount(c.notSeasonal)})`, color: '#d95f02' },
-      ],
-    },
-  };
+  // Titles, units and colour maps from the one product table (core/products.ts), as the CLI's PNGs.
+  const specs = Object.fromEntries(MAP_KEYS.map((key) => [key, {
+    data: products[key],
+    ...productInfo(key).quicklook!,
+    ...(key === 'seasonalFlag' ? { categories: seasonalCategories(c.seasonal, c.notSeasonal, formatCount) } : {}),
+  }])) as Record<string, Omit<RasterQuicklookOptions, 'width' | 'height'>>;
   for (const key of MAP_KEYS) {
     const view = new MapView(key, (hit) => showReadout(t, hit ?? selected), (hit) => selectPixel(t, hit));
     view.render({ ...base, ...specs[key] } as RasterQuicklookOptions);

@@ -30,8 +30,9 @@ import {
   MAD_TO_SIGMA,
   MIN_SITES_FOR_OUTLIER_TEST, OUTLIER_NEIGHBOURS,
   MIN_ROBUST_SPREAD,
-  runAltPipeline,
-  sampleSites,
+  runAltRows,
+  sampleSitesAt,
+  siteSearchRows,
   type AltSiteInput,
   type AltSiteResult,
   type FrozenWaterSurface,
@@ -47,13 +48,16 @@ import { readCsv, writeCsv, writeJson } from '../../io/text-files-node.ts';
 import { csvColumnIndex, csvNumbers, type CsvTable } from '../../io/csv.ts';
 import { parseVectorSpec, readVectorLayer, type VectorLayer } from '../../io/vector-node.ts';
 import { beginOutput } from '../../io/output-dir-node.ts';
-import { writeGeoTiffFile } from '../../io/geotiff-write-node.ts';
+import { createGeoTiffFile, type GeoTiffFileWriter } from '../../io/geotiff-write-node.ts';
+import { blockRowsOf, DecimatedPlane, rowBlocks } from '../blocks.ts';
 import { isGeographicEpsg } from '../../io/crs.ts';
 import { renderRasterQuicklook } from '../../plot/raster.ts';
 import { histogram } from '../../plot/charts.ts';
 import { encodePng } from '../../plot/png.ts';
-import { readAmplitude, readResampled } from './inputs-node.ts';
+import { openAmplitudeRows, openResampledRows } from './inputs-node.ts';
 import { formatSeconds } from './format.ts';
+import { ALT_PRODUCTS } from '../../core/products.ts';
+import { productGeoTiffOptions } from '../fit-geotiff-options.ts';
 import type { JobContext } from './context.ts';
 
 export interface AltJobInputs {
@@ -80,6 +84,8 @@ export interface AltJobOptions {
   minThawGap?: number;
   densities?: Partial<Densities>;
   overwrite?: boolean;
+  /** Rows per block (default PERMASAR_BLOCK_ROWS, else 256): memory follows it; results do not. */
+  blockRows?: number;
 }
 
 export const DEFAULT_ALT_JOB_OPTIONS = { siteRadiusM: 300, outlierK: 3, smoothing: 0, minThawGap: 0.01 } as const;
@@ -124,26 +130,37 @@ export async function runAltJob(inputs: AltJobInputs, options: AltJobOptions, ou
   const minThawGap = options.minThawGap ?? DEFAULT_ALT_JOB_OPTIONS.minThawGap;
   const constantN = options.constantN ?? DEFAULT_FROZEN_WATER_CONTENT;
 
-  // Inputs, all read and checked before any output exists.
-  const amplitude = await readAmplitude(inputs.amplitude, options.amplitudeUnit, { allBands: true });
-  const grid = amplitude.raster.grid;
-  let thawed: Float32Array;
+  // Inputs, all read and checked before any output exists: the amplitude and N on passes over
+  // their rows, the sites on the rows near them only. The kernel then runs block by block,
+  // each block's rows going to the streaming COG writers (issue 12: memory follows the block).
+  const blockRows = blockRowsOf(options.blockRows, process.env.PERMASAR_BLOCK_ROWS);
+  const amplitude = await openAmplitudeRows(inputs.amplitude, options.amplitudeUnit, { allBands: true, blockRows });
+  const opened: { close(): void }[] = [amplitude];
+  try {
+  const grid = amplitude.grid;
+  const blocks = rowBlocks(grid.height, blockRows);
+  let thawedRows: (row0: number, nRows: number) => Promise<Float32Array>;
   let moistureSource: string;
   if (typeof inputs.moisture === 'number') {
     const moistureConstant = inputs.moisture;
     if (!(moistureConstant > 0 && moistureConstant <= 1)) throw new InputError('--moisture', `${moistureConstant} is not a volumetric water content in (0, 1] m³/m³`);
-    thawed = new Float32Array(grid.width * grid.height).fill(moistureConstant);
+    thawedRows = async (_row0, nRows) => new Float32Array(grid.width * nRows).fill(moistureConstant);
     moistureSource = `constant ${moistureConstant} m³/m³`;
   } else {
     const moistureText = inputs.moisture;
-    const m = await readResampled(moistureText, grid);
-    thawed = m.data;
+    const m = await openResampledRows(moistureText, grid);
+    opened.push(m);
+    thawedRows = (row0, nRows) => m.readRows(row0, nRows);
     moistureSource = `${path.resolve(moistureText)} (${describeGrid(m.sourceGrid)}, bilinear)`;
-    let above1 = 0, atMostZero = 0;
-    for (const v of thawed) {
-      if (v > 1) above1++;
-      else if (v <= 0) atMostZero++;
+    let above1 = 0, atMostZero = 0, finite = 0;
+    for (const { row0, nRows } of blocks) {
+      for (const v of await m.readRows(row0, nRows)) {
+        if (v === v) finite++;
+        if (v > 1) above1++;
+        else if (v <= 0) atMostZero++;
+      }
     }
+    if (finite === 0) throw new InputError(moistureText, `does not cover the amplitude grid (${describeGrid(m.sourceGrid)} vs ${describeGrid(grid)})`);
     if (above1 > 0) throw new InputError(moistureText, `${above1} resampled values exceed 1: expected volumetric water content in m³/m³ (not %)`);
     // Eq. 2 divides by N − n: N ≤ 0 is no thawed water content at all (NaN marks no data).
     if (atMostZero > 0) throw new InputError(moistureText, `${atMostZero} resampled values ≤ 0: expected volumetric water content in (0, 1] m³/m³ (NaN for no data)`);
@@ -153,9 +170,20 @@ export async function runAltJob(inputs: AltJobInputs, options: AltJobOptions, ou
   let surface: FrozenWaterSurface;
   if (inputs.sites) {
     const { file: sitesFile, sites: siteInputs } = await readSitesFile(path.resolve(inputs.sites));
-    sites = sampleSites(siteInputs, siteGeometry(grid, amplitude.file), amplitude.raster.data, thawed, { searchRadiusM: radiusM, outlierK, densities, amplitudeToMetres: amplitude.toMetres });
+    const geometry = siteGeometry(grid, amplitude.file);
+    // Only the rows a site's search window reaches are read (and N resampled on them).
+    const held: { row0: number; nRows: number; amplitude: Float32Array; thawed: Float32Array }[] = [];
+    for (const { row0, nRows } of siteSearchRows(siteInputs, geometry, radiusM)) {
+      held.push({ row0, nRows, amplitude: await amplitude.readRows(row0, nRows), thawed: await thawedRows(row0, nRows) });
+    }
+    const at = (plane: 'amplitude' | 'thawed') => (row: number, col: number): number => {
+      const h = held.find((x) => row >= x.row0 && row < x.row0 + x.nRows);
+      if (!h) throw new Error(`alt: site row ${row} was not read`);
+      return h[plane][(row - h.row0) * grid.width + col];
+    };
+    sites = sampleSitesAt(siteInputs, geometry, { amplitudeAt: at('amplitude'), thawedAt: at('thawed') }, { searchRadiusM: radiusM, outlierK, densities, amplitudeToMetres: amplitude.toMetres });
     for (const s of sites) if (s.outcome !== 'kept') say(`site ${s.name} (line ${s.line}) ${s.outcome}: ${s.reason}`);
-    const fitted = fitFrozenWaterSurface(sites, siteGeometry(grid, amplitude.file), smoothing);
+    const fitted = fitFrozenWaterSurface(sites, geometry, smoothing);
     if (!fitted) {
       const counts = tally(sites.map((s) => s.outcome));
       throw new InputError(sitesFile, `no site left to constrain n (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}; first: ${sites[0].name}: ${sites[0].reason})`);
@@ -171,78 +199,120 @@ export async function runAltJob(inputs: AltJobInputs, options: AltJobOptions, ou
   const ownDevices = !ctx.kernels;
   const { kernel, notes } = await selectAltKernel(devices, say).catch(async (e) => { if (ownDevices) await devices.dispose(); throw e; });
   say(`permasar alt: ${grid.width}×${grid.height} pixels, amplitude in ${amplitude.unit}, N from ${moistureSource}; n: ${surface.description}; on ${kernel.description}`);
-  let run;
-  const altByYear: Float32Array[] = [];
+  const years = amplitude.years;
+
+  let output;
   try {
-    run = await runAltPipeline({ grid, amplitude: amplitude.raster.data, thawedWaterContent: thawed, params, kernel });
-    // Eq. 2 for each year with the same n: the same kernel, one band at a time.
-    for (const band of amplitude.byYear?.bands ?? []) {
-      altByYear.push((await runAltPipeline({ grid, amplitude: band, thawedWaterContent: thawed, params, kernel })).altM);
-    }
-  } finally {
+    output = await beginOutput(outDir, { overwrite: Boolean(options.overwrite) });
+  } catch (e) {
     await kernel.dispose();
     if (ownDevices) await devices.dispose();
+    throw e;
   }
-  if (run.altPixels === 0) {
-    const counts = Object.entries(run.statusCounts).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${ALT_STATUS_NAMES[Number(k)]}`).join(', ');
-    throw new InputError(amplitude.file, `no pixel has a finite ALT (${counts})`);
-  }
-
-  const output = await beginOutput(outDir, { overwrite: Boolean(options.overwrite) });
   try {
     const dir = output.dir;
-    const meta = (product: string, unit: string) => ({ PRODUCT: product, UNITS: unit, SOFTWARE: 'permasar' });
-    await writeGeoTiffFile(path.join(dir, 'alt.tif'), grid, run.altM, { sampleType: 'float32', bandUnit: 'm', bandDescription: 'active-layer thickness H, Eq. 2', metadata: meta('alt', 'm') });
-    await writeGeoTiffFile(path.join(dir, 'n.tif'), grid, run.frozenWaterContent, { sampleType: 'float32', bandUnit: 'm3/m3', bandDescription: `volumetric water content when frozen, n (${surface.kind})`, metadata: meta('n', 'm3/m3') });
-    await writeGeoTiffFile(path.join(dir, 'moisture.tif'), grid, thawed, { sampleType: 'float32', bandUnit: 'm3/m3', bandDescription: 'volumetric water content when thawed, N (October soil moisture)', metadata: meta('moisture', 'm3/m3') });
-    await writeGeoTiffFile(path.join(dir, 'alt_status.tif'), grid, run.status, {
-      sampleType: 'uint8', bandDescription: 'why ALT is what it is', metadata: meta('alt_status', 'class'),
-      bandMetadata: Object.fromEntries(Object.entries(ALT_STATUS_NAMES).map(([k, v]) => [k, v])),
-    });
+    const writers: GeoTiffFileWriter[] = [];
+    const create = async (file: string, opts: Parameters<typeof createGeoTiffFile>[2]) => {
+      const w = await createGeoTiffFile(path.join(dir, file), grid, opts);
+      writers.push(w);
+      return w;
+    };
+    const stride = Math.max(1, Math.floor((grid.width * grid.height) / 1_000_000));
+    const altStats = new StreamingStatistics(stride);
+    const nStats = new StreamingStatistics(stride);
+    const statusCounts: Record<number, number> = {};
+    for (const code of Object.values(ALT_STATUS)) statusCounts[code] = 0;
+    let altPixels = 0;
     let altTrendPixels = 0;
-    if (amplitude.byYear) {
-      const { years } = amplitude.byYear;
-      await writeGeoTiffFile(path.join(dir, 'alt_by_year.tif'), grid, altByYear, {
-        sampleType: 'float32', bandUnit: 'm', bandDescriptions: years.map(String),
-        metadata: { ...meta('alt_by_year', 'm'), DESCRIPTION: 'active-layer thickness H of each year, Eq. 2 with the yearly vertical amplitude and one n' },
-      });
-      // H is linear in δ at a pixel (N and n fixed), so its slope is that of the amplitude times
-      // H/δ. Ordinary least squares: the yearly amplitude file carries no standard errors.
-      const trend = new Float32Array(grid.width * grid.height).fill(NaN);
-      const ones = new Float64Array(years.length).fill(1);
-      const alts = new Float64Array(years.length);
-      const yearMean = years.reduce((a, b) => a + b, 0) / years.length;
-      const x = years.map((y) => y - yearMean);
-      for (let p = 0; p < trend.length; p++) {
-        for (let k = 0; k < years.length; k++) alts[k] = altByYear[k][p];
-        const fitted = weightedSlope(x, alts, ones, DEFAULT_SEASONS_OPTIONS.minTrendYears);
-        if (fitted) { trend[p] = fitted.slope; altTrendPixels++; }
+    const looks = { alt: new DecimatedPlane(grid.width, grid.height), n: new DecimatedPlane(grid.width, grid.height), moisture: new DecimatedPlane(grid.width, grid.height), trend: new DecimatedPlane(grid.width, grid.height) };
+    try {
+      const P = ALT_PRODUCTS;
+      const altWriter = await create(P.altM.file, productGeoTiffOptions(P.altM));
+      const nWriter = await create(P.frozenWaterContent.file, productGeoTiffOptions(P.frozenWaterContent, { bandDescription: `${P.frozenWaterContent.description} (${surface.kind})` }));
+      const moistureWriter = await create(P.thawedWaterContent.file, productGeoTiffOptions(P.thawedWaterContent));
+      // The status classes: no UNITS band metadata, the legend as band metadata instead.
+      const statusWriter = await create(P.status.file, productGeoTiffOptions(P.status, {
+        sampleType: 'uint8', bandUnit: undefined, bandMetadata: Object.fromEntries(Object.entries(ALT_STATUS_NAMES).map(([k, v]) => [k, v])),
+      }));
+      const byYearWriter = years ? await create(P.altByYearM.file, productGeoTiffOptions(P.altByYearM, {
+        bandDescription: undefined, bandDescriptions: years.map(String),
+      }, { DESCRIPTION: P.altByYearM.description })) : null;
+      const trendWriter = years ? await create(P.altTrendMPerYear.file, productGeoTiffOptions(P.altTrendMPerYear, {
+        bandDescription: `${P.altTrendMPerYear.description} over ${years[0]}–${years[years.length - 1]} (≥ ${DEFAULT_SEASONS_OPTIONS.minTrendYears} valid years): + deepening`,
+      })) : null;
+      for (const [b, { row0, nRows }] of blocks.entries()) {
+        const thawed = await thawedRows(row0, nRows);
+        const run = await runAltRows({ width: grid.width, row0, nRows, amplitude: await amplitude.readRows(row0, nRows), thawedWaterContent: thawed, params, kernel });
+        await altWriter.writeRows(row0, run.altM);
+        await nWriter.writeRows(row0, run.frozenWaterContent);
+        await moistureWriter.writeRows(row0, thawed);
+        await statusWriter.writeRows(row0, run.status);
+        looks.alt.add(row0, run.altM);
+        looks.n.add(row0, run.frozenWaterContent);
+        looks.moisture.add(row0, thawed);
+        altStats.add(run.altM);
+        nStats.add(run.frozenWaterContent);
+        for (const [code, count] of Object.entries(run.statusCounts)) statusCounts[Number(code)] += count;
+        altPixels += run.altPixels;
+        if (years && byYearWriter && trendWriter) {
+          // Eq. 2 for each year with the same n: the same kernel, one band at a time.
+          const altByYear: Float32Array[] = [];
+          for (const [band, yearly] of (await amplitude.readYearRows(row0, nRows)).entries()) {
+            const h = (await runAltRows({ width: grid.width, row0, nRows, amplitude: yearly, thawedWaterContent: thawed, params, kernel })).altM;
+            await byYearWriter.writeRows(row0, h, band);
+            altByYear.push(h);
+          }
+          // H is linear in δ at a pixel (N and n fixed), so its slope is that of the amplitude times
+          // H/δ. Ordinary least squares: the yearly amplitude file carries no standard errors.
+          const trend = new Float32Array(grid.width * nRows).fill(NaN);
+          const ones = new Float64Array(years.length).fill(1);
+          const alts = new Float64Array(years.length);
+          const yearMean = years.reduce((s, y) => s + y, 0) / years.length;
+          const x = years.map((y) => y - yearMean);
+          for (let p = 0; p < trend.length; p++) {
+            for (let k = 0; k < years.length; k++) alts[k] = altByYear[k][p];
+            const fitted = weightedSlope(x, alts, ones, DEFAULT_SEASONS_OPTIONS.minTrendYears);
+            if (fitted) { trend[p] = fitted.slope; altTrendPixels++; }
+          }
+          await trendWriter.writeRows(row0, trend);
+          looks.trend.add(row0, trend);
+        }
+        ctx.progress?.(b + 1, blocks.length, 'alt');
       }
-      await writeGeoTiffFile(path.join(dir, 'alt_trend.tif'), grid, trend, {
-        sampleType: 'float32', bandUnit: 'm/yr', bandDescription: `trend of the active-layer thickness, least-squares slope over ${years[0]}–${years[years.length - 1]} (≥ ${DEFAULT_SEASONS_OPTIONS.minTrendYears} valid years): + deepening`,
-        metadata: meta('alt_trend', 'm/yr'),
-      });
-      await writeFile(path.join(dir, 'alt_trend.png'), encodePng(renderRasterQuicklook({ width: grid.width, height: grid.height, extent: lonLatExtent(grid), data: trend, title: 'Active-layer thickness trend (+ deepening)', subtitle: `${years[0]}–${years[years.length - 1]}`, unitLabel: 'm/yr', colormap: 'rdbu' })));
+      if (altPixels === 0) {
+        const counts = Object.entries(statusCounts).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${ALT_STATUS_NAMES[Number(k)]}`).join(', ');
+        throw new InputError(amplitude.file, `no pixel has a finite ALT (${counts})`);
+      }
+      for (const w of writers) await w.close();
+    } catch (e) {
+      for (const w of writers) await w.discard();
+      throw e;
+    } finally {
+      await kernel.dispose();
+      if (ownDevices) await devices.dispose();
+    }
+    // Quicklooks from every k-th row and column (pipeline/blocks.ts DecimatedPlane), over the grid's extent.
+    const extent = lonLatExtent(grid);
+    const look = (plane: DecimatedPlane) => ({ width: plane.width, height: plane.height, extent, data: plane.data });
+    if (years) {
+      await writeFile(path.join(dir, 'alt_trend.png'), encodePng(renderRasterQuicklook({ ...look(looks.trend), ...ALT_PRODUCTS.altTrendMPerYear.quicklook, subtitle: `${years[0]}–${years[years.length - 1]}` })));
     }
     if (inputs.sites) {
       await writeCsv(path.join(dir, 'sites.csv'),
         ['name', 'line', 'lon', 'lat', 'alt_m', 'pixel_row', 'pixel_col', 'distance_m', 'amplitude_mm', 'N', 'n', 'outcome', 'reason'],
         sites.map((s) => [s.name, s.line, s.lonDeg, s.latDeg, s.altM, s.pixelRow, s.pixelCol, round(s.distanceM, 2), round(s.amplitudeMm, 4), round(s.thawedWaterContent, 6), round(s.frozenWaterContent, 6), s.outcome, s.reason]));
     }
-    const extent = lonLatExtent(grid);
-    const base = { width: grid.width, height: grid.height, extent };
-    await writeFile(path.join(dir, 'alt.png'), encodePng(renderRasterQuicklook({ ...base, data: run.altM, title: 'Active-layer thickness (Eq. 2)', subtitle: `n: ${surface.kind}`, unitLabel: 'm', colormap: 'viridis' })));
-    await writeFile(path.join(dir, 'n.png'), encodePng(renderRasterQuicklook({ ...base, data: run.frozenWaterContent, title: 'Water content when frozen, n', subtitle: surface.kind === 'spline' ? `thin-plate spline through ${surface.spline!.sites} sites` : surface.description, unitLabel: 'm³/m³', colormap: 'viridis' })));
-    await writeFile(path.join(dir, 'moisture.png'), encodePng(renderRasterQuicklook({ ...base, data: thawed, title: 'Water content when thawed, N', subtitle: 'October soil moisture on the amplitude grid', unitLabel: 'm³/m³', colormap: 'viridis' })));
-    const altStats = new StreamingStatistics(Math.max(1, Math.floor(run.altM.length / 1_000_000)));
-    altStats.add(run.altM);
+    await writeFile(path.join(dir, 'alt.png'), encodePng(renderRasterQuicklook({ ...look(looks.alt), ...ALT_PRODUCTS.altM.quicklook, subtitle: `n: ${surface.kind}` })));
+    await writeFile(path.join(dir, 'n.png'), encodePng(renderRasterQuicklook({ ...look(looks.n), ...ALT_PRODUCTS.frozenWaterContent.quicklook, subtitle: surface.kind === 'spline' ? `thin-plate spline through ${surface.spline!.sites} sites` : surface.description })));
+    await writeFile(path.join(dir, 'moisture.png'), encodePng(renderRasterQuicklook({ ...look(looks.moisture), ...ALT_PRODUCTS.thawedWaterContent.quicklook, subtitle: 'October soil moisture on the amplitude grid' })));
     const stats = altStats.result();
+    // The histogram of the statistics' sample: every finite ALT up to 2 M pixels, every
+    // stride-th beyond (pipeline/stats.ts), so its memory is bounded too.
     await writeFile(path.join(dir, 'alt_histogram.png'), encodePng(histogram({
-      title: `Active-layer thickness, ${run.altPixels} pixels`, values: run.altM, xLabel: 'ALT (m)',
+      title: `Active-layer thickness, ${altPixels} pixels`, values: altStats.sampleValues(), xLabel: 'ALT (m)',
       referenceLines: stats.percentiles.p50 !== null ? [{ value: stats.percentiles.p50, label: `median ${stats.percentiles.p50.toFixed(2)} m` }] : [],
     })));
-    const nStats = new StreamingStatistics(Math.max(1, Math.floor(run.altM.length / 1_000_000)));
-    nStats.add(run.frozenWaterContent);
+    const run = { altPixels, statusCounts };
     const elapsedSeconds = (Date.now() - started) / 1000;
     const siteCounts = tally(sites.map((s) => s.outcome));
     const summary = {
@@ -282,30 +352,34 @@ export async function runAltJob(inputs: AltJobInputs, options: AltJobOptions, ou
         'n.tif': { unit: 'm3/m3', description: 'n used per pixel (NaN where N is missing)' },
         'moisture.tif': { unit: 'm3/m3', description: 'N resampled onto the amplitude grid' },
         'alt_status.tif': { unit: 'class', legend: ALT_STATUS_NAMES },
-        ...(amplitude.byYear ? {
-          'alt_by_year.tif': { unit: 'm', description: 'ALT of each year (Eq. 2, the same n)', bands: amplitude.byYear.years.map(String) },
+        ...(years ? {
+          'alt_by_year.tif': { unit: 'm', description: 'ALT of each year (Eq. 2, the same n)', bands: years.map(String) },
           'alt_trend.tif': { unit: 'm/yr', description: 'least-squares slope of ALT against the year', pixels: altTrendPixels },
         } : {}),
       },
-      byYear: amplitude.byYear ? { years: amplitude.byYear.years, amplitudeOfSitesAndAltTif: 'mean of the yearly amplitudes' } : null,
+      statistics: `count, min, max, mean of every pixel; percentiles (linear interpolation) of every ${stride === 1 ? '' : `${stride}-th `}pixel in row order (pipeline/stats.ts)`,
+      byYear: years ? { years, amplitudeOfSitesAndAltTif: 'mean of the yearly amplitudes' } : null,
       elapsedSeconds,
     };
     await writeJson(path.join(dir, 'summary.json'), summary);
     const result = summary as AltJobSummary;
     await output.commit();
-    const negative = run.statusCounts[ALT_STATUS.NEGATIVE_AMPLITUDE];
+    const negative = statusCounts[ALT_STATUS.NEGATIVE_AMPLITUDE];
     if (negative) say(`note: ${negative} pixels with negative amplitude have no ALT (peak to trough cannot be negative)`);
-    const high = run.statusCounts[ALT_STATUS.CLAMPED_HIGH];
+    const high = statusCounts[ALT_STATUS.CLAMPED_HIGH];
     if (high) say(`note: n clamped to N − ${minThawGap} at ${high} pixels (their ALT is large; read it as a bound)`);
-    const notAbove = run.statusCounts[ALT_STATUS.N_NOT_ABOVE_N];
+    const notAbove = statusCounts[ALT_STATUS.N_NOT_ABOVE_N];
     if (notAbove) say(`note: N ≤ n + ${minThawGap} at ${notAbove} pixels: no ALT there`);
     say(`${run.altPixels} of ${grid.width * grid.height} pixels with ALT (median ${stats.percentiles.p50?.toFixed(2)} m)` +
       (inputs.sites ? `; sites: ${siteCounts.kept ?? 0} kept, ${siteCounts.dropped ?? 0} dropped, ${siteCounts.skipped ?? 0} skipped` : '') +
       `; ${formatSeconds(elapsedSeconds)} → ${outDir}`);
-    return { summary: result, sites, surface, statusCounts: run.statusCounts, altPixels: run.altPixels };
+    return { summary: result, sites, surface, statusCounts, altPixels };
   } catch (e) {
     await output.abort();
     throw e;
+  }
+  } finally {
+    for (const o of opened) o.close();
   }
 }
 

@@ -12,7 +12,8 @@ import { beginOutput } from '../../io/output-dir-node.ts';
 import { writeJson } from '../../io/text-files-node.ts';
 import { scatterDensity } from '../../plot/charts.ts';
 import { encodePng } from '../../plot/png.ts';
-import { readAmplitude, readResampled } from './inputs-node.ts';
+import { openAmplitudeRows, openResampledRows } from './inputs-node.ts';
+import { blockRowsOf, rowBlocks } from '../blocks.ts';
 import { formatSeconds } from './format.ts';
 import type { JobContext } from './context.ts';
 
@@ -27,6 +28,8 @@ export interface EnvelopeJobOptions extends Partial<EnvelopeOptions> {
   /** mm|cm|m (default: the band's unit, else mm). */
   amplitudeUnit?: string;
   overwrite?: boolean;
+  /** Rows per block (default PERMASAR_BLOCK_ROWS, else 256): memory follows it; results do not. */
+  blockRows?: number;
 }
 
 /** envelope.json: what the job wrote, the lower envelope (core/envelope.ts) and its inputs. */
@@ -44,14 +47,42 @@ export async function envelopeJob(inputs: EnvelopeJobInputs, options: EnvelopeJo
   const say = (line: string) => ctx.log(line);
   const outDir = path.resolve(outDirGiven);
   const envelope: EnvelopeOptions = { ...DEFAULT_ENVELOPE_OPTIONS, ...stripUndefined(options) };
-  const amplitude = await readAmplitude(inputs.amplitude, options.amplitudeUnit);
-  const grid = amplitude.raster.grid;
+  // Row blocks (issue 12): the amplitude and the reference ALT resampled block by block; only
+  // the pairs with both values finite are kept, as float32 (8 bytes a pair, exact: the bins'
+  // quantiles need every pair), never the two rasters.
+  const blockRows = blockRowsOf(options.blockRows, process.env.PERMASAR_BLOCK_ROWS);
+  const amplitude = await openAmplitudeRows(inputs.amplitude, options.amplitudeUnit, { blockRows });
   const refFile = inputs.altReference;
-  const ref = await readResampled(refFile, grid);
-  const refUnit = ref.raster.unit?.trim().toLowerCase();
-  if (refUnit && !['m', 'meter', 'metre', 'meters', 'metres'].includes(refUnit)) throw new InputError(refFile, `band unit "${ref.raster.unit}": expected ALT in metres`);
-  const amplitudeMm = amplitude.toMetres === 0.001 ? amplitude.raster.data : amplitude.raster.data.map((v) => v * amplitude.toMetres * 1000);
-  const result = lowerEnvelope(amplitudeMm, ref.data, envelope);
+  let ref;
+  try {
+    ref = await openResampledRows(refFile, amplitude.grid);
+  } catch (e) {
+    amplitude.close();
+    throw e;
+  }
+  const grid = amplitude.grid;
+  const pairs = { amplitudeMm: new GrowingFloat32(), altM: new GrowingFloat32() };
+  let refFinite = 0;
+  try {
+    const refUnit = ref.unit?.trim().toLowerCase();
+    if (refUnit && !['m', 'meter', 'metre', 'meters', 'metres'].includes(refUnit)) throw new InputError(refFile, `band unit "${ref.unit}": expected ALT in metres`);
+    for (const { row0, nRows } of rowBlocks(grid.height, blockRows)) {
+      const rows = await amplitude.readRows(row0, nRows);
+      const amplitudeMm = amplitude.toMetres === 0.001 ? rows : rows.map((v) => v * amplitude.toMetres * 1000);
+      const altM = await ref.readRows(row0, nRows);
+      for (let i = 0; i < altM.length; i++) {
+        if (altM[i] === altM[i]) refFinite++;
+        if (Number.isFinite(amplitudeMm[i]) && Number.isFinite(altM[i])) { pairs.amplitudeMm.push(amplitudeMm[i]); pairs.altM.push(altM[i]); }
+      }
+    }
+  } finally {
+    amplitude.close();
+    ref.close();
+  }
+  if (refFinite === 0) throw new InputError(refFile, `does not cover the amplitude grid (${describeGrid(ref.sourceGrid)} vs ${describeGrid(grid)})`);
+  const amplitudeMm = pairs.amplitudeMm.values();
+  const altM = pairs.altM.values();
+  const result = lowerEnvelope(amplitudeMm, altM, envelope);
   if (result.pairsUsed === 0) {
     throw new InputError(refFile, `no pixel has both an amplitude ≥ 0 and an ALT > 0 on the amplitude grid (${result.negativeAmplitudePixels} negative amplitudes, ${result.nonPositiveAltPixels} ALT ≤ 0)`);
   }
@@ -70,9 +101,9 @@ export async function envelopeJob(inputs: EnvelopeJobInputs, options: EnvelopeJo
       overlays.push({ label: `ALT ${envelope.altThresholdM} m at ${result.amplitudeAtThresholdMm.toFixed(1)} mm`, x: [result.amplitudeAtThresholdMm, result.amplitudeAtThresholdMm], y: [0, envelope.altThresholdM], dashed: true });
     }
     const keep = new Uint8Array(amplitudeMm.length);
-    for (let i = 0; i < keep.length; i++) keep[i] = amplitudeMm[i] >= 0 && ref.data[i] > 0 ? 1 : 0;
+    for (let i = 0; i < keep.length; i++) keep[i] = amplitudeMm[i] >= 0 && altM[i] > 0 ? 1 : 0;
     const xs = amplitudeMm.filter((_, i) => keep[i]);
-    const ys = ref.data.filter((_, i) => keep[i]);
+    const ys = altM.filter((_, i) => keep[i]);
     await writeFile(path.join(output.dir, 'envelope.png'), encodePng(scatterDensity({
       title: `Reference ALT vs seasonal vertical amplitude, ${result.pairsUsed} pixels`,
       x: xs, y: ys, xLabel: 'Seasonal vertical amplitude, peak to trough (mm)', yLabel: 'ALT (m)', overlays,
@@ -92,7 +123,7 @@ export async function envelopeJob(inputs: EnvelopeJobInputs, options: EnvelopeJo
         altReferenceGrid: describeGrid(ref.sourceGrid),
         resampling: 'bilinear onto the amplitude grid (gdalwarp rule: NaN neighbours weighted 0, renormalised)',
       },
-      method: 'per amplitude bin, the quantile of ALT; least-squares line through the bins with ≥ minBinCount pixels, one point per bin',
+      method: 'per amplitude bin, the quantile of ALT (every pixel pair, read in row blocks); least-squares line through the bins with ≥ minBinCount pixels, one point per bin',
       ...result,
       elapsedSeconds,
     };
@@ -114,4 +145,19 @@ function stripUndefined(o: EnvelopeJobOptions): Partial<EnvelopeOptions> {
   const out: Partial<EnvelopeOptions> = {};
   for (const k of ['quantile', 'binWidthMm', 'minBinCount', 'altThresholdM'] as const) if (o[k] !== undefined) out[k] = o[k];
   return out;
+}
+
+/** float32 values appended one at a time, stored in a doubling buffer. */
+class GrowingFloat32 {
+  private buffer = new Float32Array(1024);
+  private length = 0;
+  push(v: number): void {
+    if (this.length === this.buffer.length) {
+      const bigger = new Float32Array(this.buffer.length * 2);
+      bigger.set(this.buffer);
+      this.buffer = bigger;
+    }
+    this.buffer[this.length++] = v;
+  }
+  values(): Float32Array { return this.buffer.subarray(0, this.length); }
 }

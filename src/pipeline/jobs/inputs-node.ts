@@ -6,7 +6,7 @@ import path from 'node:path';
 import { InputError } from '../../core/errors.ts';
 import { describeGrid, sameGrid, type RasterGrid } from '../../core/grid.ts';
 import { isIncidenceAngle } from '../../core/decomposition.ts';
-import { gridsOverlap, resampleRowBlock, resampleScale, resampleToGrid } from '../../core/resample.ts';
+import { gridsOverlap, resampleRowBlock, resampleScale, resampleToGrid, sourceRowsForBlock } from '../../core/resample.ts';
 import { readFitFolder, type FitFolder } from '../../io/fit-folder-node.ts';
 import { h5HasDatasets, isHdf5Path, openRasterRows, readGeometry, readRaster, type Geometry, type RasterData, type RasterRowReader } from '../../io/raster-node.ts';
 import { LICSBAS_LOS_DATASETS } from '../../io/mintpy-h5.ts';
@@ -352,82 +352,111 @@ export async function readAmplitudeByYear(fitDir: string, grid: RasterGrid): Pro
 
 const UNIT_TO_METRES: Record<string, number> = { mm: 0.001, millimeter: 0.001, millimetre: 0.001, cm: 0.01, m: 1, meter: 1, metre: 1 };
 
-/** The bands of a multi-band amplitude, one per year (null for a single band). */
-export interface AmplitudeByYear {
-  years: number[];
-  bands: Float32Array[];
-  /** Per pixel, the mean of the valid yearly amplitudes, as a single-band raster. */
-  mean: RasterData;
-}
+// ---------------------------------------------------------------------------------------------
+// alt and envelope in row blocks
 
-export interface AmplitudeInput {
-  raster: RasterData;
+/** The amplitude kept open for row reads: checked on the headers and one pass over its rows. */
+export interface AmplitudeRows {
   file: string;
+  grid: RasterGrid;
   unit: string;
   toMetres: number;
-  byYear: AmplitudeByYear | null;
+  /** One year per band of a multi-band amplitude, null for one band. */
+  years: number[] | null;
+  /** The band, or per pixel the mean of the valid yearly amplitudes (readAmplitude's `raster`). */
+  readRows(row0: number, nRows: number): Promise<Float32Array>;
+  /** Each year's rows (multi-band only), in band order. */
+  readYearRows(row0: number, nRows: number): Promise<Float32Array[]>;
+  close(): void;
 }
 
 /**
- * The vertical amplitude raster and its unit → metres factor. `unit` (--amplitude-unit) wins,
- * then the band's unit; a unit we do not know is an error, never a guess.
+ * readAmplitude by rows: the same checks (unit, at least one valid pixel, not all negative) on
+ * a pass over the rows in blocks of `blockRows`, the same values (the yearly mean in float64,
+ * stored as float32, as readYearBands).
  */
-export async function readAmplitude(amplitudeFile: string, unitGiven: string | undefined, opts: { allBands?: boolean } = {}): Promise<AmplitudeInput> {
+export async function openAmplitudeRows(amplitudeFile: string, unitGiven: string | undefined, opts: { allBands?: boolean; blockRows: number }): Promise<AmplitudeRows> {
   const file = path.resolve(amplitudeFile);
-  const byYear = opts.allBands && !isHdf5Path(file) ? await readYearBands(file) : null;
-  const raster = byYear ? byYear.mean : await readRaster(file);
   if (unitGiven !== undefined && !(unitGiven.toLowerCase() in UNIT_TO_METRES)) throw new InputError('--amplitude-unit', `unknown unit "${unitGiven}" (expected mm|cm|m)`);
-  const unit = (unitGiven ?? raster.unit ?? 'mm').trim().toLowerCase();
-  const toMetres = UNIT_TO_METRES[unit];
-  if (toMetres === undefined) throw new InputError(file, `band unit "${raster.unit}" is not a length; pass --amplitude-unit mm|cm|m`);
-  let finite = 0;
-  let negative = 0;
-  for (const v of raster.data) {
-    if (Number.isFinite(v)) { finite++; if (v < 0) negative++; }
-  }
-  if (finite === 0) throw new InputError(file, 'no valid amplitude (every pixel is no-data)');
-  // Peak to trough is ≥ 0: a raster that is mostly negative is a sign or product mix-up.
-  if (negative === finite) throw new InputError(file, `every amplitude is negative (${negative} pixels): expected the peak-to-trough seasonal amplitude, ≥ 0`);
-  return { raster, file, unit, toMetres, byYear };
-}
-
-async function readYearBands(file: string): Promise<AmplitudeByYear | null> {
-  const { tiff, byteLength } = await openGeoTiffNode(file);
-  let read;
+  const first = await openRasterRows(file);
+  const readers = [first];
+  const close = () => { for (const r of readers) r.close(); };
   try {
-    read = await readGeoTiffBands(tiff, file, byteLength);
-  } finally {
-    tiff.close();
-  }
-  if (read.bands.length < 2) return null;
-  const years = read.bands.map((b, i) => {
-    const year = Number(b.description);
-    if (!(b.description && Number.isInteger(year) && year > 0)) {
-      throw new InputError(file, `band ${i + 1} is described as ${JSON.stringify(b.description)}, not a year: a multi-band amplitude needs one band per year (amplitude_by_year_vertical.tif of permasar vertical)`);
+    const grid = first.info.grid;
+    const nBands = opts.allBands && !isHdf5Path(file) ? (first.info as { nBands?: number }).nBands ?? 1 : 1;
+    for (let b = 2; b <= nBands; b++) readers.push(await openRasterRows(file, { band: b }));
+    const years = nBands >= 2 ? readers.map((r, i) => {
+      const d = r.info.description;
+      const year = Number(d);
+      if (!(d && Number.isInteger(year) && year > 0)) {
+        throw new InputError(file, `band ${i + 1} is described as ${JSON.stringify(d)}, not a year: a multi-band amplitude needs one band per year (amplitude_by_year_vertical.tif of permasar vertical)`);
+      }
+      return year;
+    }) : null;
+    const unit = (unitGiven ?? first.info.unit ?? 'mm').trim().toLowerCase();
+    const toMetres = UNIT_TO_METRES[unit];
+    if (toMetres === undefined) throw new InputError(file, `band unit "${first.info.unit}" is not a length; pass --amplitude-unit mm|cm|m`);
+    const readYearRows = (row0: number, nRows: number) => Promise.all(readers.map((r) => r.readRows(row0, nRows)));
+    const readRows = async (row0: number, nRows: number): Promise<Float32Array> => {
+      if (!years) return first.readRows(row0, nRows);
+      const bands = await readYearRows(row0, nRows);
+      const mean = new Float32Array(grid.width * nRows);
+      for (let p = 0; p < mean.length; p++) {
+        let sum = 0, count = 0;
+        for (const b of bands) { const v = b[p]; if (Number.isFinite(v)) { sum += v; count++; } }
+        mean[p] = count ? sum / count : NaN;
+      }
+      return mean;
+    };
+    let finite = 0;
+    let negative = 0;
+    for (let row0 = 0; row0 < grid.height; row0 += opts.blockRows) {
+      for (const v of await readRows(row0, Math.min(opts.blockRows, grid.height - row0))) {
+        if (Number.isFinite(v)) { finite++; if (v < 0) negative++; }
+      }
     }
-    return year;
-  });
-  const n = read.grid.width * read.grid.height;
-  const mean = new Float32Array(n);
-  for (let p = 0; p < n; p++) {
-    let sum = 0, count = 0;
-    for (const b of read.bands) { const v = b.data[p]; if (Number.isFinite(v)) { sum += v; count++; } }
-    mean[p] = count ? sum / count : NaN;
+    if (finite === 0) throw new InputError(file, 'no valid amplitude (every pixel is no-data)');
+    // Peak to trough is ≥ 0: a raster that is mostly negative is a sign or product mix-up.
+    if (negative === finite) throw new InputError(file, `every amplitude is negative (${negative} pixels): expected the peak-to-trough seasonal amplitude, ≥ 0`);
+    return { file, grid, unit, toMetres, years, readRows, readYearRows, close };
+  } catch (e) {
+    close();
+    throw e;
   }
-  return {
-    years,
-    bands: read.bands.map((b) => b.data),
-    mean: { grid: read.grid, data: mean, nodata: read.nodata, metadata: read.metadata, unit: read.unit, description: `mean of the yearly amplitudes ${years[0]}–${years[years.length - 1]}` },
-  };
 }
 
-/** A raster on any grid and CRS resampled onto `target` by gdalwarp's bilinear rule (core/resample.ts). */
-export async function readResampled(file: string, target: RasterGrid): Promise<{ data: Float32Array; sourceGrid: RasterGrid; raster: RasterData }> {
-  const raster = await readRaster(path.resolve(file));
-  const transform = crsTransform(target, raster.grid, file, 'the amplitude grid');
-  const data = resampleToGrid(raster.grid, raster.data, target, 'bilinear', transform ?? undefined);
-  let finite = 0;
-  for (const v of data) if (Number.isFinite(v)) finite++;
-  if (finite === 0) throw new InputError(file, `does not cover the amplitude grid (${describeGrid(raster.grid)} vs ${describeGrid(target)})`);
-  return { data, sourceGrid: raster.grid, raster };
+/** A raster on any grid and CRS, served by rows of `target`: readResampled block by block. */
+export interface ResampledRows {
+  sourceGrid: RasterGrid;
+  /** The source band's unit. */
+  unit: string | null;
+  readRows(row0: number, nRows: number): Promise<Float32Array>;
+  close(): void;
+}
+
+/**
+ * readResampled by rows of the target: per block only the source rows its stencils reach
+ * (core/resample.ts sourceRowsForBlock), bit for bit the whole-raster resampling. Coverage is
+ * the caller's check (it reads every block anyway).
+ */
+export async function openResampledRows(file: string, target: RasterGrid): Promise<ResampledRows> {
+  const reader = await openRasterRows(path.resolve(file));
+  try {
+    const source = reader.info.grid;
+    const t = crsTransform(target, source, file, 'the amplitude grid') ?? undefined;
+    const scale = resampleScale(source, target, 'bilinear', t);
+    return {
+      sourceGrid: source,
+      unit: reader.info.unit,
+      async readRows(row0, nRows) {
+        const need = sourceRowsForBlock(source, target, row0, nRows, scale, t);
+        const rows = need.sourceRows > 0 ? await reader.readRows(need.sourceRow0, need.sourceRows) : new Float32Array(0);
+        return resampleRowBlock(source, rows, target, 'bilinear', { targetRow0: row0, nRows, sourceRow0: need.sourceRow0, sourceRows: need.sourceRows, scale }, t);
+      },
+      close: () => reader.close(),
+    };
+  } catch (e) {
+    reader.close();
+    throw e;
+  }
 }

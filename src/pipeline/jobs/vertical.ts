@@ -21,6 +21,8 @@ import { renderRasterQuicklook } from '../../plot/raster.ts';
 import { encodePng } from '../../plot/png.ts';
 import { openAmplitudeByYearRows, openFitIncidenceRows, openTrackProductRows } from './inputs-node.ts';
 import { formatSeconds } from './format.ts';
+import { VERTICAL_PRODUCTS } from '../../core/products.ts';
+import { productGeoTiffOptions } from '../fit-geotiff-options.ts';
 import type { JobContext } from './context.ts';
 
 export interface VerticalJobInputs {
@@ -92,28 +94,19 @@ export async function runVerticalJob(inputs: VerticalJobInputs, options: Vertica
     const output = await beginOutput(outDir, { overwrite: Boolean(options.overwrite) });
     try {
     const notes: string[] = [];
-    const products = [
-      { file: 'rate_vertical', key: 'rateVerticalMmPerYear' as const, unit: 'mm/yr', description: 'secular rate projected onto the vertical, LOS / cos(incidence); positive = up', title: 'Vertical rate (LOS / cos incidence, + up)', colormap: 'rdbu' as const },
-      { file: 'amplitude_vertical', key: 'amplitudeVerticalMm' as const, unit: 'mm', description: 'seasonal amplitude (peak to trough) projected onto the vertical, LOS / cos(incidence); NaN where not seasonal', title: 'Vertical seasonal amplitude, peak to trough', colormap: 'viridis' as const },
-    ];
+    const products = (['rateVerticalMmPerYear', 'amplitudeVerticalMm'] as const).map((key) => ({ key, spec: VERTICAL_PRODUCTS[key] }));
     // Restartable (the whole-run kernel reruns it on the CPU after a GPU failure): fresh writers each call.
     const { result: streamed, kernel } = await withJobDevices(ctx, (devices) => withVerticalKernel(devices, async (k) => {
       const writers: GeoTiffFileWriter[] = [];
       try {
         for (const p of products) {
-          writers.push(await createGeoTiffFile(path.join(output.dir, `${p.file}.tif`), grid, {
-            sampleType: 'float32',
-            bandDescription: p.description,
-            bandUnit: p.unit,
-            metadata: { PRODUCT: p.file, UNITS: p.unit, SOFTWARE: 'permasar', INCIDENCE: incidence.source },
-          }));
+          writers.push(await createGeoTiffFile(path.join(output.dir, p.spec.file), grid, productGeoTiffOptions(p.spec, {}, { INCIDENCE: incidence.source })));
         }
-        const yearWriter = byYear ? await createGeoTiffFile(path.join(output.dir, 'amplitude_by_year_vertical.tif'), grid, {
-          sampleType: 'float32',
+        const yearSpec = VERTICAL_PRODUCTS.amplitudeByYearVerticalMm;
+        const yearWriter = byYear ? await createGeoTiffFile(path.join(output.dir, yearSpec.file), grid, productGeoTiffOptions(yearSpec, {
+          bandDescription: undefined,
           bandDescriptions: byYear.bands.map((b, i) => b.description ?? `band ${i + 1}`),
-          bandUnit: 'mm',
-          metadata: { PRODUCT: 'amplitude_by_year_vertical', UNITS: 'mm', SOFTWARE: 'permasar', INCIDENCE: incidence.source, DESCRIPTION: 'seasonal amplitude of each year (peak to trough) projected onto the vertical, LOS / cos(incidence)' },
-        }) : null;
+        }, { INCIDENCE: incidence.source, DESCRIPTION: yearSpec.description })) : null;
         if (yearWriter) writers.push(yearWriter);
         const looks = products.map(() => new DecimatedPlane(grid.width, grid.height));
         let rateCount = 0;
@@ -149,8 +142,8 @@ export async function runVerticalJob(inputs: VerticalJobInputs, options: Vertica
     }, notes, say));
     for (const [i, p] of products.entries()) {
       const look = streamed.looks[i];
-      const png = renderRasterQuicklook({ data: look.data, width: look.width, height: look.height, title: p.title, unitLabel: p.unit, colormap: p.colormap });
-      await writeFile(path.join(output.dir, `${p.file}.png`), encodePng(png));
+      const png = renderRasterQuicklook({ data: look.data, width: look.width, height: look.height, ...p.spec.quicklook });
+      await writeFile(path.join(output.dir, p.spec.file.replace(/\.tif$/, '.png')), encodePng(png));
     }
     const { rateCount, amplitudeCount } = streamed;
     const run: VerticalRun = { outputs: { rateVerticalMmPerYear: new Float32Array(0), amplitudeVerticalMm: new Float32Array(0) }, ...ranges };
@@ -167,7 +160,7 @@ export async function runVerticalJob(inputs: VerticalJobInputs, options: Vertica
       counts: { pixels: grid.width * grid.height, rate: rateCount, amplitude: amplitudeCount },
       options: { device: ctx.kernels?.choice ?? ctx.device },
       device: { kind: kernel.kind, description: kernel.description, notes },
-      products: [...products.map((p) => `${p.file}.tif`), ...(byYear ? ['amplitude_by_year_vertical.tif'] : [])],
+      products: [...products.map((p) => p.spec.file), ...(byYear ? [VERTICAL_PRODUCTS.amplitudeByYearVerticalMm.file] : [])],
       years: byYear ? byYear.bands.map((b) => b.description) : undefined,
       elapsedSeconds,
     };
