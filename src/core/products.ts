@@ -2,7 +2,9 @@
 // titles and colour maps, overview resampling. The GeoTIFF writers (CLI and web download), the
 // PNG quicklooks, the summaries and the web app's maps all read them here, so a product is named
 // and described one way everywhere. Pure data: no I/O.
+import { DirectionClass } from './direction.ts';
 import type { FitProductKey } from './fit-types.ts';
+import type { CompareOutputs } from './two-track.ts';
 
 /** Colour maps by name (plot/colormap.ts draws them): diverging, sequential, cyclic, classes. */
 export type ProductColormap = 'rdbu' | 'viridis' | 'twilight' | 'categorical';
@@ -115,6 +117,36 @@ export const ALT_PRODUCTS = {
     quicklook: { title: 'Active-layer thickness trend (+ deepening)', unitLabel: 'm/yr', colormap: 'rdbu' },
   },
 } as const satisfies Record<string, ProductSpec>;
+
+/** Direction-of-motion class colours (Table 1), shared by compare's PNGs and the web app's direction maps. */
+export const DIRECTION_CLASS_COLORS: Readonly<Record<number, string>> = {
+  [DirectionClass.VERTICAL]: '#1b9e77',
+  [DirectionClass.EAST_WEST]: '#d95f02',
+  [DirectionClass.UNDETERMINED]: '#7570b3',
+  [DirectionClass.NOT_TESTED]: '#bdbdbd',
+};
+
+/** `compare`'s two-track decomposition products (north neglected), in the order they are written. */
+export const DECOMPOSITION_PRODUCTS = [
+  {
+    file: 'rate_up.tif', key: 'rateUpMmPerYear', unit: 'mm/yr', overviewResampling: 'average',
+    description: 'vertical secular rate from the two-track decomposition (north neglected); positive = up',
+    quicklook: { title: 'Vertical rate (two-track decomposition, + up)', unitLabel: 'mm/yr', colormap: 'rdbu' },
+  },
+  {
+    file: 'rate_east.tif', key: 'rateEastMmPerYear', unit: 'mm/yr', overviewResampling: 'average',
+    description: 'east-west secular rate from the two-track decomposition (north neglected); positive = east',
+    quicklook: { title: 'East-west rate (two-track decomposition, + east)', unitLabel: 'mm/yr', colormap: 'rdbu' },
+  },
+  {
+    file: 'amplitude_up.tif', key: 'amplitudeUpMm', unit: 'mm', overviewResampling: 'average',
+    description: 'vertical seasonal amplitude, peak to trough, from the decomposition; NaN unless seasonal on both tracks',
+    quicklook: { title: 'Vertical seasonal amplitude, peak to trough', unitLabel: 'mm', colormap: 'viridis' },
+  },
+  { file: 'amplitude_east.tif', key: 'amplitudeEastMm', unit: 'mm', overviewResampling: 'average', description: 'east-west seasonal amplitude, peak to trough, from the decomposition; NaN unless seasonal on both tracks' },
+  { file: 'timing_up.tif', key: 'peakDayUp', unit: 'day of year', overviewResampling: 'nearest', description: 'day of year of the highest point of the vertical annual term; NaN unless seasonal on both tracks' },
+  { file: 'timing_east.tif', key: 'peakDayEast', unit: 'day of year', overviewResampling: 'nearest', description: 'day of year of the furthest-east point of the east-west annual term; NaN unless seasonal on both tracks' },
+] as const satisfies readonly (ProductSpec & { key: keyof CompareOutputs })[];
 
 /** The product name GDAL metadata carries (PRODUCT=…): the file name without `.tif`. */
 export function productName(spec: { file: string }): string {

@@ -35,6 +35,7 @@ import {
   type DirectionThresholds,
 } from '../core/direction.ts';
 import { isIncidenceAngle, losUnitVector } from '../core/decomposition.ts';
+import { DECOMPOSITION_PRODUCTS, DIRECTION_CLASS_COLORS } from '../core/products.ts';
 import type { CompareKernel, CompareOutputs, CompareTile, TwoTrackGeometryPlanes, VerticalKernel, VerticalOutputs } from '../core/two-track.ts';
 import { renderRasterQuicklook, type LonLatExtent, type RasterCategory } from '../plot/raster.ts';
 import { pieChart } from '../plot/charts.ts';
@@ -269,12 +270,6 @@ export function directionLegendMetadata(): Record<string, string> {
   return Object.fromEntries(Object.entries(DIRECTION_LEGEND).map(([code, label]) => [`CLASS_${code}`, label]));
 }
 
-export const CLASS_COLORS: Record<number, string> = {
-  [DirectionClass.VERTICAL]: '#1b9e77',
-  [DirectionClass.EAST_WEST]: '#d95f02',
-  [DirectionClass.UNDETERMINED]: '#7570b3',
-  [DirectionClass.NOT_TESTED]: '#bdbdbd',
-};
 
 export interface CompareRun {
   prepared: PreparedComparison;
@@ -332,52 +327,42 @@ export function renderComparisonQuicklooks(run: ComparisonQuicklookInput): [stri
   for (const { key, classes, title } of tests) {
     const c = run.counts[key];
     const categories: RasterCategory[] = [
-      { value: 1, label: `vertical (${fmt(c.vertical)})`, color: CLASS_COLORS[1] },
-      { value: 2, label: `east-west (${fmt(c.eastWest)})`, color: CLASS_COLORS[2] },
-      { value: 3, label: `undetermined (${fmt(c.undetermined)})`, color: CLASS_COLORS[3] },
+      { value: 1, label: `vertical (${fmt(c.vertical)})`, color: DIRECTION_CLASS_COLORS[1] },
+      { value: 2, label: `east-west (${fmt(c.eastWest)})`, color: DIRECTION_CLASS_COLORS[2] },
+      { value: 3, label: `undetermined (${fmt(c.undetermined)})`, color: DIRECTION_CLASS_COLORS[3] },
     ];
-    if (c.notTested) categories.push({ value: 0, label: `not seasonal on both (${fmt(c.notTested)})`, color: CLASS_COLORS[0] });
+    if (c.notTested) categories.push({ value: 0, label: `not seasonal on both (${fmt(c.notTested)})`, color: DIRECTION_CLASS_COLORS[0] });
     // 255 (no data) is drawn as NaN: the quicklook's no-data grey.
     const data = Float32Array.from(classes, (v) => (v === DirectionClass.NO_DATA || Number.isNaN(v) ? Number.NaN : v));
     out.push([`direction_${key}.png`, encodePng(renderRasterQuicklook({ ...base, data, title, subtitle: `${fmt(c.tested)} pixels tested`, categories }))]);
     const slices = key === 'secular'
       ? [
-        { label: 'vertical', value: c.vertical, color: CLASS_COLORS[1] },
-        { label: 'east-west', value: c.eastWest, color: CLASS_COLORS[2] },
-        { label: 'undetermined: magnitudes differ', value: c.undeterminedBecause.magnitudeDiffers, color: CLASS_COLORS[3] },
+        { label: 'vertical', value: c.vertical, color: DIRECTION_CLASS_COLORS[1] },
+        { label: 'east-west', value: c.eastWest, color: DIRECTION_CLASS_COLORS[2] },
+        { label: 'undetermined: magnitudes differ', value: c.undeterminedBecause.magnitudeDiffers, color: DIRECTION_CLASS_COLORS[3] },
         { label: 'undetermined: both near zero', value: c.undeterminedBecause.bothNearZero, color: '#b3b0d6' },
       ]
       : [
-        { label: 'vertical', value: c.vertical, color: CLASS_COLORS[1] },
-        { label: 'east-west', value: c.eastWest, color: CLASS_COLORS[2] },
-        { label: 'undetermined: other timing', value: c.undeterminedBecause.otherTiming, color: CLASS_COLORS[3] },
+        { label: 'vertical', value: c.vertical, color: DIRECTION_CLASS_COLORS[1] },
+        { label: 'east-west', value: c.eastWest, color: DIRECTION_CLASS_COLORS[2] },
+        { label: 'undetermined: other timing', value: c.undeterminedBecause.otherTiming, color: DIRECTION_CLASS_COLORS[3] },
         { label: 'undetermined: amplitudes differ', value: c.undeterminedBecause.amplitudeDiffers, color: '#b3b0d6' },
       ];
     out.push([`direction_${key}_shares.png`, encodePng(pieChart({ title: `${title}: shares of ${fmt(c.tested)} tested pixels`, slices, countUnit: 'px' }))]);
   }
   if (run.decomposition) {
     const o = run.decomposition;
-    const maps: [string, Float32Array, string, string, 'rdbu' | 'viridis'][] = [
-      ['rate_up.png', o.rateUpMmPerYear, 'Vertical rate (two-track decomposition, + up)', 'mm/yr', 'rdbu'],
-      ['rate_east.png', o.rateEastMmPerYear, 'East-west rate (two-track decomposition, + east)', 'mm/yr', 'rdbu'],
-      ['amplitude_up.png', o.amplitudeUpMm, 'Vertical seasonal amplitude, peak to trough', 'mm', 'viridis'],
-    ];
-    for (const [file, data, title, unitLabel, colormap] of maps) {
-      out.push([file, encodePng(renderRasterQuicklook({ width: run.width, height: run.height, extent: lonLatExtent(grid), data, title, unitLabel, colormap }))]);
+    // The decomposition products with a quicklook (core/products.ts): rate_up, rate_east, amplitude_up.
+    for (const p of DECOMPOSITION_PRODUCTS) {
+      if (!('quicklook' in p) || !(p.key in o)) continue;
+      const data = o[p.key as keyof typeof o];
+      const { title, unitLabel, colormap } = p.quicklook;
+      out.push([p.file.replace(/\.tif$/, '.png'), encodePng(renderRasterQuicklook({ width: run.width, height: run.height, extent: lonLatExtent(grid), data, title, unitLabel, colormap }))]);
     }
   }
   return out;
 }
 
-/** Products of the decomposition: file, output key, unit, description. */
-export const DECOMPOSITION_PRODUCTS = [
-  { file: 'rate_up.tif', key: 'rateUpMmPerYear', unit: 'mm/yr', description: 'vertical secular rate from the two-track decomposition (north neglected); positive = up' },
-  { file: 'rate_east.tif', key: 'rateEastMmPerYear', unit: 'mm/yr', description: 'east-west secular rate from the two-track decomposition (north neglected); positive = east' },
-  { file: 'amplitude_up.tif', key: 'amplitudeUpMm', unit: 'mm', description: 'vertical seasonal amplitude, peak to trough, from the decomposition; NaN unless seasonal on both tracks' },
-  { file: 'amplitude_east.tif', key: 'amplitudeEastMm', unit: 'mm', description: 'east-west seasonal amplitude, peak to trough, from the decomposition; NaN unless seasonal on both tracks' },
-  { file: 'timing_up.tif', key: 'peakDayUp', unit: 'day of year', description: 'day of year of the highest point of the vertical annual term; NaN unless seasonal on both tracks' },
-  { file: 'timing_east.tif', key: 'peakDayEast', unit: 'day of year', description: 'day of year of the furthest-east point of the east-west annual term; NaN unless seasonal on both tracks' },
-] as const satisfies readonly { file: string; key: keyof CompareOutputs; unit: string; description: string }[];
 
 // ---- Vertical projection ----------------------------------------------------------------------
 

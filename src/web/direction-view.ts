@@ -4,9 +4,10 @@
 // Table 1 per pixel), here with its float64 reference kernel on the page thread — a few array
 // passes over products already in memory.
 import { DEFAULT_DIRECTION_THRESHOLDS, DirectionClass } from '../core/direction.ts';
+import { DIRECTION_CLASS_COLORS } from '../core/products.ts';
 import { CpuCompareKernel } from '../cpu/compare.ts';
 import { crsOfEpsg, useEpsgDatabase, type EpsgRecord } from '../io/crs.ts';
-import { CLASS_COLORS, prepareComparison, runComparison, type CompareRun, type TrackProducts } from '../pipeline/compare.ts';
+import { prepareComparison, runComparison, type CompareRun, type TrackProducts } from '../pipeline/compare.ts';
 import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
 import { renderRasterQuicklook, type RasterCategory } from '../plot/raster.ts';
 import type { FitOutcome } from './protocol.ts';
@@ -90,11 +91,11 @@ export async function renderDirection(container: HTMLElement, a: FitOutcome, b: 
   const draw = (title: string, classes: Uint8Array, key: 'secular' | 'seasonal'): void => {
     const c = run.counts[key];
     const categories: RasterCategory[] = [
-      { value: DirectionClass.VERTICAL, label: `vertical (${formatCount(c.vertical)})`, color: CLASS_COLORS[1] },
-      { value: DirectionClass.EAST_WEST, label: `east-west (${formatCount(c.eastWest)})`, color: CLASS_COLORS[2] },
-      { value: DirectionClass.UNDETERMINED, label: `undetermined (${formatCount(c.undetermined)})`, color: CLASS_COLORS[3] },
+      { value: DirectionClass.VERTICAL, label: `vertical (${formatCount(c.vertical)})`, color: DIRECTION_CLASS_COLORS[1] },
+      { value: DirectionClass.EAST_WEST, label: `east-west (${formatCount(c.eastWest)})`, color: DIRECTION_CLASS_COLORS[2] },
+      { value: DirectionClass.UNDETERMINED, label: `undetermined (${formatCount(c.undetermined)})`, color: DIRECTION_CLASS_COLORS[3] },
     ];
-    if (c.notTested) categories.push({ value: DirectionClass.NOT_TESTED, label: `not seasonal on both (${formatCount(c.notTested)})`, color: CLASS_COLORS[0] });
+    if (c.notTested) categories.push({ value: DirectionClass.NOT_TESTED, label: `not seasonal on both (${formatCount(c.notTested)})`, color: DIRECTION_CLASS_COLORS[0] });
     const data = Float32Array.from(classes, (v) => (v === DirectionClass.NO_DATA ? Number.NaN : v));
     const img = renderRasterQuicklook({ data, width: grid.width, height: grid.height, title, subtitle, unitLabel: 'class', colormap: 'categorical', categories, extent: lonLatExtent(grid), maxSize: 560, minSize: 360 });
     const canvas = document.createElement('canvas');
@@ -117,15 +118,15 @@ export async function renderDirection(container: HTMLElement, a: FitOutcome, b: 
   const sec = run.counts.secular;
   const sea = run.counts.seasonal;
   tables.append(shareTable('Secular classes (pixels with a rate on both tracks)', [
-    ['vertical', sec.vertical, CLASS_COLORS[1]],
-    ['east-west', sec.eastWest, CLASS_COLORS[2]],
-    ['undetermined: magnitudes differ', sec.undeterminedBecause.magnitudeDiffers, CLASS_COLORS[3]],
+    ['vertical', sec.vertical, DIRECTION_CLASS_COLORS[1]],
+    ['east-west', sec.eastWest, DIRECTION_CLASS_COLORS[2]],
+    ['undetermined: magnitudes differ', sec.undeterminedBecause.magnitudeDiffers, DIRECTION_CLASS_COLORS[3]],
     ['undetermined: both near zero', sec.undeterminedBecause.bothNearZero, '#b3b0d6'],
   ], sec.tested));
   tables.append(shareTable('Seasonal classes (pixels seasonal on both tracks)', [
-    ['vertical', sea.vertical, CLASS_COLORS[1]],
-    ['east-west', sea.eastWest, CLASS_COLORS[2]],
-    ['undetermined: other timing', sea.undeterminedBecause.otherTiming, CLASS_COLORS[3]],
+    ['vertical', sea.vertical, DIRECTION_CLASS_COLORS[1]],
+    ['east-west', sea.eastWest, DIRECTION_CLASS_COLORS[2]],
+    ['undetermined: other timing', sea.undeterminedBecause.otherTiming, DIRECTION_CLASS_COLORS[3]],
     ['undetermined: amplitudes differ', sea.undeterminedBecause.amplitudeDiffers, '#b3b0d6'],
   ], sea.tested));
   container.append(tables);

@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { InputError } from '../../core/errors.ts';
 import { checkDirectionThresholds, DEFAULT_DIRECTION_THRESHOLDS, DIRECTION_LEGEND, type DirectionThresholds } from '../../core/direction.ts';
 import { MIN_DECOMPOSITION_DETERMINANT } from '../../core/decomposition.ts';
+import { DECOMPOSITION_PRODUCTS, productName } from '../../core/products.ts';
 import type { CompareKernel, CompareOutputs, CompareTile, TwoTrackGeometryPlanes } from '../../core/two-track.ts';
 import { describeGrid, type RasterGrid } from '../../core/grid.ts';
 import { gridBounds, gridsOverlap, resampleDayOfYearRowBlock, resampleRowBlock, resampleScale, sourceRowsForBlock, type CoordinateTransform } from '../../core/resample.ts';
@@ -18,7 +19,6 @@ import { crsName, crsTransform } from '../grid-crs.ts';
 import { beginOutput } from '../../io/output-dir-node.ts';
 import { createGeoTiffFile, type GeoTiffFileWriter } from '../../io/geotiff-write-node.ts';
 import {
-  DECOMPOSITION_PRODUCTS,
   directionLegendMetadata,
   classRaster,
   losCoefficients,
@@ -238,10 +238,10 @@ async function streamComparison(inp: StreamInputs, kernel: CompareKernel, thresh
       for (const p of DECOMPOSITION_PRODUCTS) {
         const w = await createGeoTiffFile(path.join(dir, p.file), grid, {
           sampleType: 'float32',
-          overviewResampling: p.unit === 'day of year' ? 'nearest' : 'average', // days are never averaged
+          overviewResampling: p.overviewResampling, // days are never averaged (core/products.ts)
           bandDescription: p.description,
           bandUnit: p.unit,
-          metadata: { PRODUCT: p.file.replace('.tif', ''), UNITS: p.unit, SOFTWARE: 'permasar' },
+          metadata: { PRODUCT: productName(p), UNITS: p.unit, SOFTWARE: 'permasar' },
         });
         writers.push(w);
         decompositionWriters.push(w);
