@@ -45,6 +45,12 @@ export interface CorridorOptions {
   noDataFraction?: number;
   /** Put the last descending frame half a pixel off the lattice, so the mosaic resamples it. */
   offLatticeLastDescending?: boolean;
+  /**
+   * The first frame of each direction referenced to a stable point (offsets 0), the others each to
+   * their own point (default true): the mosaics then equal the truth with no constant, so Table 1
+   * classes of the mosaics are known.
+   */
+  stableFirstFrame?: boolean;
 }
 
 export interface CorridorFrame {
@@ -104,6 +110,7 @@ export function makeCorridor(options: CorridorOptions = {}): Corridor {
     noiseMm: options.noiseMm ?? 1,
     noDataFraction: options.noDataFraction ?? 0.01,
     offLatticeLastDescending: options.offLatticeLastDescending ?? false,
+    stableFirstFrame: options.stableFirstFrame ?? true,
   } as Corridor['options'];
   const cell = o.cellDeg;
   const east = WEST + o.cellColumns * cell;
@@ -158,8 +165,8 @@ export function makeCorridor(options: CorridorOptions = {}): Corridor {
         grid: { width, height: rows, geoTransform: [x0 + off, step, 0, y0 - f * (rows - overlap) * step - off, 0, -step], epsg: 4326 },
         dates,
         // Each frame's reference: a rate offset of a few mm/yr and a displacement offset.
-        rateOffsetMmPerYear: Math.round((random() * 12 - 6) * 100) / 100,
-        displacementOffsetMm: Math.round((random() * 40 - 20) * 100) / 100,
+        rateOffsetMmPerYear: o.stableFirstFrame && f === 0 ? (random(), 0) : Math.round((random() * 12 - 6) * 100) / 100,
+        displacementOffsetMm: o.stableFirstFrame && f === 0 ? (random(), 0) : Math.round((random() * 40 - 20) * 100) / 100,
         seed: o.seed * 31 + di * 7 + f,
       });
     }
