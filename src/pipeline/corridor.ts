@@ -52,7 +52,8 @@ export interface CorridorSummary {
   manifest: string;
   device: DeviceChoice;
   shard: string | null;
-  frames: { name: string; direction: string; stack: string; status: 'fitted' | 'skipped'; seconds: number; pixels: number | null; withData: number | null; seasonal: number | null }[];
+  /** Per frame; `device` is where its fit ran (from its summary.json). */
+  frames: { name: string; direction: string; stack: string; status: 'fitted' | 'skipped'; seconds: number; pixels: number | null; withData: number | null; seasonal: number | null; device: string | null }[];
   mosaics: Partial<Record<'asc' | 'desc', MosaicSummary>>;
   stages: Record<string, { status: 'done' | 'skipped'; reason?: string; seconds?: number; outDir?: string }>;
   counts: Record<string, unknown>;
@@ -230,11 +231,11 @@ export async function runCorridor(manifestPath: string, outDir: string, options:
 }
 
 /** Pixel counts of a finished frame, from its fit summary.json (null where absent). */
-async function frameCounts(unit: WorkUnit): Promise<{ pixels: number | null; withData: number | null; seasonal: number | null }> {
+async function frameCounts(unit: WorkUnit): Promise<{ pixels: number | null; withData: number | null; seasonal: number | null; device: string | null }> {
   try {
-    const s = JSON.parse(await readFile(path.join(unit.outDir, 'summary.json'), 'utf8')) as { counts?: { pixels?: number; withData?: number; seasonal?: number } };
-    return { pixels: s.counts?.pixels ?? null, withData: s.counts?.withData ?? null, seasonal: s.counts?.seasonal ?? null };
+    const s = JSON.parse(await readFile(path.join(unit.outDir, 'summary.json'), 'utf8')) as { counts?: { pixels?: number; withData?: number; seasonal?: number }; device?: { description?: string } };
+    return { pixels: s.counts?.pixels ?? null, withData: s.counts?.withData ?? null, seasonal: s.counts?.seasonal ?? null, device: s.device?.description ?? null };
   } catch {
-    return { pixels: null, withData: null, seasonal: null };
+    return { pixels: null, withData: null, seasonal: null, device: null };
   }
 }
