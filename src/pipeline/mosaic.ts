@@ -285,7 +285,8 @@ export async function mosaicDirection(frameInputs: MosaicFrameInput[], outDir: s
         : { sampleType: 'float32' as const, bandUnit: 'degrees', bandDescription: `${file === 'incidence.tif' ? 'incidence angle' : 'azimuth angle of the LOS, MintPy convention'} (mosaic of ${frames.length} frames)` };
       writers.set(file, await createGeoTiffFile(path.join(outDir, file), union, opts));
     }
-    const stride = Math.max(1, Math.ceil((union.width * union.height) / 2_000_000));
+    // Percentiles from at most 250 000 pixels a product: bounded memory over 11 products.
+    const stride = Math.max(1, Math.ceil((union.width * union.height) / 250_000));
     const stats = new Map(allFiles.map((f) => [f, new StreamingStatistics(stride)]));
     const previewSize = options.previewSize ?? 1200;
     const step = Math.max(1, Math.ceil(Math.max(union.width, union.height) / previewSize));
