@@ -1,6 +1,7 @@
 // The GPU plumbing around the fit kernel: acquisition, limits, and failure. A lost device or an
 // uncaptured error must reject the work in flight and every later call with a message that
-// names the GPU, never resolve with a tile of zeros (issue 3).
+// names the GPU, never resolve with a tile of zeros (issue 3). The device-loss scenarios run in
+// child processes (test/gpu-device-loss.test.ts), where a native crash cannot take the runner down.
 
 import { describe, expect, it } from 'vitest';
 import { acquireGpuForTests } from '../src/gpu/testing.ts';
@@ -44,17 +45,6 @@ describe.skipIf(!probe)('WebGPU device and fit kernel plumbing', () => {
     } finally {
       await kernel.dispose();
     }
-  });
-
-  it('rejects work in flight and after a device loss', async () => {
-    const ctx = (await acquireGpu())!;
-    const kernel = await createGpuFitKernel(ctx, { maxTileBytes: 16 * 1024 });
-    const { tile, context } = smallStack(40, 20);
-    const inFlight = kernel.fitTile(tile, context);
-    ctx.destroy();
-    await expect(inFlight).rejects.toThrow(/GPU device lost/);
-    await expect(kernel.fitTile(tile, context)).rejects.toThrow(/GPU device lost/);
-    await kernel.dispose();
   });
 
   it('turns an uncaptured device error into a failure of every later call', async () => {

@@ -1,10 +1,21 @@
 // `permasar demo` (what `npm start` runs): every step of the study on the bundled synthetic
-// sample in data/sample/, into ./results (replaced on each run), with a line per step.
+// sample in data/sample/, into ./results (replaced on each run), with a line per step. The
+// steps are the jobs (pipeline/jobs/), called directly with one device selection, so the GPU is
+// acquired once for the whole demo; each step prints the command that would run it alone.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { InputError } from '../core/errors.ts';
-import { main } from './main.ts';
+import type { JobContext } from '../pipeline/jobs/context.ts';
+import { nodeDeviceSelection } from '../pipeline/devices-node.ts';
+import { fitJob } from '../pipeline/jobs/fit.ts';
+import { compareJob } from '../pipeline/jobs/compare.ts';
+import { verticalJob } from '../pipeline/jobs/vertical.ts';
+import { altJob } from '../pipeline/jobs/alt.ts';
+import { envelopeJob } from '../pipeline/jobs/envelope.ts';
+import { hazardsJob } from '../pipeline/jobs/hazards.ts';
+import { couplingJob } from '../pipeline/jobs/coupling.ts';
+import { cliJobContext, deviceOption } from './job-context.ts';
 import type { Command } from './command.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -23,35 +34,51 @@ pixel. Results go to DIR (default ./results), each step's folder replaced on eve
   options: { out: { type: 'string' }, device: { type: 'string' } },
   async run(values) {
     const out = path.resolve(String(values.out ?? 'results'));
-    const device = String(values.device ?? 'auto');
+    const device = deviceOption(values);
     const sample = path.join(repoRoot, 'data', 'sample');
     if (!existsSync(path.join(sample, 'asc', 'timeseries.h5'))) throw new InputError(sample, 'bundled sample missing; run npm run make-sample');
     const asc = path.join(sample, 'asc');
     const desc = path.join(sample, 'desc');
     const r = (name: string) => path.join(out, name);
+    const hazards = path.join(repoRoot, 'data', 'fixtures', 'hazards');
     const dev = ['--device', device];
-    const steps: [string, string[]][] = [
+    const replace = { overwrite: true };
+    // Each step: its label, the equivalent command line (printed), and the job call.
+    const steps: [string, string[], (ctx: JobContext) => Promise<unknown>][] = [
       ['fit, ascending track', ['fit', path.join(asc, 'timeseries.h5'), '--out', r('asc'), '--overwrite',
-        '--mask', path.join(asc, 'temporalCoherence.h5'), '--geometry', path.join(asc, 'geometryGeo.h5'), ...dev]],
+        '--mask', path.join(asc, 'temporalCoherence.h5'), '--geometry', path.join(asc, 'geometryGeo.h5'), ...dev],
+      (ctx) => fitJob({ stack: path.join(asc, 'timeseries.h5'), mask: path.join(asc, 'temporalCoherence.h5'), geometry: path.join(asc, 'geometryGeo.h5') }, replace, r('asc'), ctx)],
       ['fit, descending track', ['fit', path.join(desc, 'timeseries.h5'), '--out', r('desc'), '--overwrite',
-        '--geometry', path.join(desc, 'geometryGeo.h5'), ...dev]],
-      ['motion direction (Table 1) and up/east decomposition', ['compare', r('asc'), r('desc'), '--out', r('direction'), '--overwrite', ...dev]],
-      ['vertical projection', ['vertical', r('asc'), '--out', r('asc-vertical'), '--overwrite', ...dev]],
+        '--geometry', path.join(desc, 'geometryGeo.h5'), ...dev],
+      (ctx) => fitJob({ stack: path.join(desc, 'timeseries.h5'), geometry: path.join(desc, 'geometryGeo.h5') }, replace, r('desc'), ctx)],
+      ['motion direction (Table 1) and up/east decomposition', ['compare', r('asc'), r('desc'), '--out', r('direction'), '--overwrite', ...dev],
+        (ctx) => compareJob({ ascending: r('asc'), descending: r('desc') }, replace, r('direction'), ctx)],
+      ['vertical projection', ['vertical', r('asc'), '--out', r('asc-vertical'), '--overwrite', ...dev],
+        (ctx) => verticalJob({ fit: r('asc') }, replace, r('asc-vertical'), ctx)],
       ['active-layer thickness (Eq. 2)', ['alt', '--amplitude', path.join(r('asc-vertical'), 'amplitude_vertical.tif'),
         '--moisture', path.join(sample, 'alt', 'october_moisture.tif'), '--sites', path.join(sample, 'alt', 'alt_sites.csv'),
-        '--out', r('alt'), '--overwrite', ...dev]],
+        '--out', r('alt'), '--overwrite', ...dev],
+      (ctx) => altJob({ amplitude: path.join(r('asc-vertical'), 'amplitude_vertical.tif'), moisture: path.join(sample, 'alt', 'october_moisture.tif'), sites: path.join(sample, 'alt', 'alt_sites.csv') }, replace, r('alt'), ctx)],
       ['ALT lower envelope', ['envelope', '--amplitude', path.join(r('asc-vertical'), 'amplitude_vertical.tif'),
-        '--alt-ref', path.join(sample, 'alt', 'reference_alt.tif'), '--out', r('envelope'), '--overwrite']],
-      ['thermokarst hazards near the corridor', ['hazards', '--lines', path.join(repoRoot, 'data', 'fixtures', 'hazards', 'corridor.geojson'),
-        '--features', path.join(repoRoot, 'data', 'fixtures', 'hazards', 'thermokarst.geojson'), '--out', r('hazards'), '--overwrite']],
+        '--alt-ref', path.join(sample, 'alt', 'reference_alt.tif'), '--out', r('envelope'), '--overwrite'],
+      (ctx) => envelopeJob({ amplitude: path.join(r('asc-vertical'), 'amplitude_vertical.tif'), altReference: path.join(sample, 'alt', 'reference_alt.tif') }, replace, r('envelope'), ctx)],
+      ['thermokarst hazards near the corridor', ['hazards', '--lines', path.join(hazards, 'corridor.geojson'),
+        '--features', path.join(hazards, 'thermokarst.geojson'), '--out', r('hazards'), '--overwrite'],
+      (ctx) => hazardsJob({ lines: path.join(hazards, 'corridor.geojson'), features: [path.join(hazards, 'thermokarst.geojson')] }, replace, r('hazards'), ctx)],
       ['ground-temperature coupling at one pixel', ['coupling', r('asc'), '--stack', path.join(asc, 'timeseries.h5'),
         '--lon', '92.906', '--lat', '34.844', '--temperature', path.join(sample, 'temperature', 'gldas_point.csv'),
-        '--out', r('coupling'), '--overwrite']],
+        '--out', r('coupling'), '--overwrite'],
+      (ctx) => couplingJob({ fit: r('asc'), stack: path.join(asc, 'timeseries.h5'), temperature: path.join(sample, 'temperature', 'gldas_point.csv'), pixel: { lon: 92.906, lat: 34.844 } }, replace, r('coupling'), ctx)],
     ];
-    for (const [label, argv] of steps) {
-      console.log(`\n== ${label}: permasar ${argv.map((a) => (a.startsWith(repoRoot) ? path.relative(process.cwd(), a) : a)).join(' ')}`);
-      const code = await main(argv);
-      if (code !== 0) throw new InputError(label, `step failed (exit ${code})`);
+    const devices = nodeDeviceSelection(device);
+    try {
+      const ctx: JobContext = { ...cliJobContext(values, device), kernels: devices };
+      for (const [label, argv, job] of steps) {
+        console.log(`\n== ${label}: permasar ${argv.map((a) => (a.startsWith(repoRoot) ? path.relative(process.cwd(), a) : a)).join(' ')}`);
+        await job(ctx);
+      }
+    } finally {
+      await devices.dispose();
     }
     console.log(`\nAll steps done; results in ${out}`);
   },

@@ -32,12 +32,15 @@ async function printHelp(): Promise<void> {
       lines.push(`  ${name}`);
     }
   }
-  lines.push('', 'permasar <command> --help shows the options of a command.');
+  lines.push('', 'permasar <command> --help shows the options of a command.',
+    '--verbose (any command) also shows the GPU driver\'s messages (dawn\'s adapter probe).');
   console.log(lines.join('\n'));
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  // --verbose belongs to every command: it lets dawn's adapter-probe messages reach the terminal
+  // (bin/permasar.mjs filters them otherwise); nothing else in a command depends on it.
+  const [name, ...rest] = argv.filter((a) => a !== '--verbose');
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     await printHelp();
     return name ? 0 : 1;
@@ -49,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(command.usage);
+    console.log(`${command.usage}\n  --verbose               also show the GPU driver's messages (dawn's adapter probe)`);
     return 0;
   }
   let parsed;
@@ -69,11 +72,25 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (isInputError(e)) {
-      console.error(`permasar ${name}: ${e.message}`);
+      console.error(`permasar ${name}: ${oneLine(e.message)}`);
       return 1;
     }
     console.error(`permasar ${name}: internal error (a bug; please report it):`);
     console.error(e);
     return 2;
   }
+}
+
+/** The longest error line printed; a message quoting a whole bad file is cut (fuzzing, issue 11). */
+const MAX_ERROR_CHARS = 400;
+
+/**
+ * An error message as one printable line: control characters a bad file put into it (NUL, line
+ * breaks inside a quoted CSV field, binary garbage) are shown as \xNN, and it is cut at
+ * MAX_ERROR_CHARS characters.
+ */
+export function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  const printable = message.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return printable.length > MAX_ERROR_CHARS ? `${printable.slice(0, MAX_ERROR_CHARS)}…` : printable;
 }

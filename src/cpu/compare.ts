@@ -1,7 +1,8 @@
 // Float64 reference kernels of the two-track step (DESIGN.md §1 "Two tracks", "Vertical
 // projection"): Table 1 classification + up/east decomposition per pixel, and the vertical
 // projection δ/cos θ. The WGSL kernels (shaders/compare.wgsl, shaders/vertical.wgsl) take the
-// same inputs and return the same outputs; test/compare-parity.test.ts holds them together.
+// same inputs and return the same outputs (the contracts: core/two-track.ts);
+// test/compare-parity.test.ts holds them together.
 //
 // Inputs are planes on ONE grid (the descending products already resampled onto the
 // ascending grid by the pipeline), one value per pixel, NaN = no data.
@@ -9,99 +10,31 @@ import {
   classifySeasonal,
   classifySecular,
   SecularReason,
-  SeasonalReason,
   type DirectionThresholds,
 } from '../core/direction.ts';
 import { decomposeSeasonal, decomposeUpEast, losToVertical } from '../core/decomposition.ts';
+import {
+  allocateCompareOutputs,
+  type CompareKernel,
+  type CompareOutputs,
+  type CompareTile,
+  type VerticalKernel,
+  type VerticalOutputs,
+  type VerticalTile,
+} from '../core/two-track.ts';
 
-/** East and up coefficients of the LOS unit vector (core/decomposition.ts, G1), per pixel. */
-export interface TwoTrackGeometryPlanes {
-  ascEast: Float32Array;
-  ascUp: Float32Array;
-  descEast: Float32Array;
-  descUp: Float32Array;
-}
-
-/** Fit products of both tracks on one grid (pixel-major planes of nPixels). */
-export interface CompareTile {
-  nPixels: number;
-  ascRateMmPerYear: Float32Array;
-  descRateMmPerYear: Float32Array;
-  /** Peak to trough, mm; NaN where not seasonal. */
-  ascAmplitudeMm: Float32Array;
-  descAmplitudeMm: Float32Array;
-  ascPeakDayOfYear: Float32Array;
-  descPeakDayOfYear: Float32Array;
-  /** 1 seasonal, 0 not, NaN no data (seasonal.tif of `permasar fit`). */
-  ascSeasonalFlag: Float32Array;
-  descSeasonalFlag: Float32Array;
-  /** Absent: no decomposition (its outputs are NaN). */
-  geometry: TwoTrackGeometryPlanes | null;
-}
-
-export interface CompareOutputs {
-  /** SecularReason codes (core/direction.ts); classOfReason gives the Table 1 class. */
-  secularReason: Uint8Array;
-  /** SeasonalReason codes. */
-  seasonalReason: Uint8Array;
-  rateUpMmPerYear: Float32Array;
-  rateEastMmPerYear: Float32Array;
-  /** Peak to trough of the up / east annual term, mm; NaN unless seasonal on both tracks. */
-  amplitudeUpMm: Float32Array;
-  amplitudeEastMm: Float32Array;
-  peakDayUp: Float32Array;
-  peakDayEast: Float32Array;
-}
-
-export const COMPARE_FLOAT_OUTPUT_KEYS = [
-  'rateUpMmPerYear',
-  'rateEastMmPerYear',
-  'amplitudeUpMm',
-  'amplitudeEastMm',
-  'peakDayUp',
-  'peakDayEast',
-] as const satisfies readonly (keyof CompareOutputs)[];
-
-export function allocateCompareOutputs(nPixels: number): CompareOutputs {
-  return {
-    secularReason: new Uint8Array(nPixels).fill(SecularReason.NO_DATA),
-    seasonalReason: new Uint8Array(nPixels).fill(SeasonalReason.NO_DATA),
-    rateUpMmPerYear: new Float32Array(nPixels).fill(Number.NaN),
-    rateEastMmPerYear: new Float32Array(nPixels).fill(Number.NaN),
-    amplitudeUpMm: new Float32Array(nPixels).fill(Number.NaN),
-    amplitudeEastMm: new Float32Array(nPixels).fill(Number.NaN),
-    peakDayUp: new Float32Array(nPixels).fill(Number.NaN),
-    peakDayEast: new Float32Array(nPixels).fill(Number.NaN),
-  };
-}
-
-/** A backend for the two-track kernel: this reference, or a WebGPU device. */
-export interface CompareKernel {
-  readonly description: string;
-  readonly kind: 'cpu' | 'gpu';
-  compareTile(tile: CompareTile, thresholds: DirectionThresholds): Promise<CompareOutputs>;
-  dispose(): Promise<void> | void;
-}
-
-/** Inputs of the vertical projection (fit products of one track + its incidence angle). */
-export interface VerticalTile {
-  nPixels: number;
-  rateMmPerYear: Float32Array;
-  amplitudeMm: Float32Array;
-  incidenceDeg: Float32Array;
-}
-
-export interface VerticalOutputs {
-  rateVerticalMmPerYear: Float32Array;
-  amplitudeVerticalMm: Float32Array;
-}
-
-export interface VerticalKernel {
-  readonly description: string;
-  readonly kind: 'cpu' | 'gpu';
-  verticalTile(tile: VerticalTile): Promise<VerticalOutputs>;
-  dispose(): Promise<void> | void;
-}
+// The contracts live in core/two-track.ts; re-exported for the callers of this module.
+export {
+  allocateCompareOutputs,
+  COMPARE_FLOAT_OUTPUT_KEYS,
+  type CompareKernel,
+  type CompareOutputs,
+  type CompareTile,
+  type TwoTrackGeometryPlanes,
+  type VerticalKernel,
+  type VerticalOutputs,
+  type VerticalTile,
+} from '../core/two-track.ts';
 
 function checkPlanes(nPixels: number, planes: Record<string, ArrayLike<number>>): void {
   for (const [name, plane] of Object.entries(planes)) {

@@ -1,5 +1,5 @@
 // WebGPU host of the two-track kernel (shaders/compare.wgsl): the CompareKernel of
-// src/cpu/compare.ts on a GPU, in parity with the float64 reference (test/compare-parity.test.ts).
+// src/core/two-track.ts on a GPU, in parity with the float64 reference (test/compare-parity.test.ts).
 //
 // The kernel is per pixel with no time axis, so its host is simpler than the fit's: inputs go
 // up as plane-major f32 planes in ONE storage buffer, outputs come back as plane-major u32 in
@@ -20,7 +20,7 @@ import {
   type CompareKernel,
   type CompareOutputs,
   type CompareTile,
-} from '../cpu/compare.ts';
+} from '../core/two-track.ts';
 import { BufferUsage, type GpuContext } from './device.ts';
 import {
   cachedPipeline,

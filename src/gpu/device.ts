@@ -104,8 +104,33 @@ interface AdapterChoice {
   adapter: GPUAdapter;
   backend: string;
   featureLevel: 'core' | 'compatibility';
-  /** The dawn instance; held so it lives as long as the device. */
+  /** The dawn instance (Node; held for the process's life in nodeInstances). */
   instance: GPU | null;
+}
+
+/**
+ * The dawn instances of this process, one per set of flags, created once and never released.
+ *
+ * Why never released: dawn.node's instance (the object create() returns) schedules its
+ * ProcessEvents ticks from JavaScript (AsyncRunner, setImmediate-style) while any asynchronous
+ * operation is pending, and it also keeps ticking a little after the last one settles. When the
+ * garbage collector frees an instance between two ticks, the next tick calls
+ * InstanceBase::ProcessEvents on freed memory: a segfault in CallbackTaskManager::Flush, an
+ * abort ("pthread_mutex_lock: Assertion `mutex->__data.__owner == 0' failed") or a deadlock,
+ * depending on what the freed memory holds by then (seen with gdb on this machine; it is what made
+ * test/gpu-device.test.ts's worker "exit unexpectedly" about one run in six). Each acquisition
+ * used to create two fresh instances (the default-backend probe and OpenGL ES) and drop them,
+ * so every test that acquired a device left garbage instances behind for a later GC to free at a
+ * random moment. Holding each instance for the life of the process removes that window; a
+ * destroyed device stops the ticks, so the process still exits.
+ */
+const nodeInstances = new Map<string, GPU>();
+
+function nodeInstance(create: (flags: string[]) => GPU, flags: string[]): GPU {
+  const key = flags.join(' ');
+  let instance = nodeInstances.get(key);
+  if (!instance) nodeInstances.set(key, (instance = create(flags)));
+  return instance;
 }
 
 async function requestNodeAdapter(options: AcquireGpuOptions): Promise<AdapterChoice | null> {
@@ -114,7 +139,7 @@ async function requestNodeAdapter(options: AcquireGpuOptions): Promise<AdapterCh
   await ensureRuntimeDir();
   if (!options.forceCompatibilityFallback) {
     try {
-      const instance = create([]);
+      const instance = nodeInstance(create, []);
       const adapter = await instance.requestAdapter({ powerPreference: 'high-performance' });
       if (adapter) return { adapter, backend: 'default', featureLevel: 'core', instance };
     } catch {
@@ -124,7 +149,7 @@ async function requestNodeAdapter(options: AcquireGpuOptions): Promise<AdapterCh
   // llvmpipe through EGL needs no display server; must be set before dawn opens EGL.
   process.env.EGL_PLATFORM ??= 'surfaceless';
   try {
-    const instance = create(['backend=opengles']);
+    const instance = nodeInstance(create, ['backend=opengles']);
     const adapter = await instance.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
     if (adapter) return { adapter, backend: 'opengles', featureLevel: 'compatibility', instance };
   } catch {
@@ -199,7 +224,6 @@ export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<GpuCo
     fail(new Error(`GPU error on ${adapterDescription}: ${error.message.trim()}`));
   });
 
-  let instance = choice.instance;
   return {
     device,
     adapterDescription,
@@ -211,10 +235,9 @@ export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<GpuCo
     destroy() {
       if (destroyed) return;
       destroyed = true;
+      // Rejects pending maps and ends dawn's event ticks for this device, so Node can exit; the
+      // instance itself stays alive (nodeInstances: freeing it mid-tick crashes dawn.node).
       device.destroy();
-      // Dropping the dawn instance lets Node exit (node-webgpu keeps a background thread).
-      instance = null;
-      void instance;
     },
   };
 }

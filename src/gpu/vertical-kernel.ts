@@ -2,7 +2,7 @@
 // src/cpu/compare.ts on a GPU, in parity with verticalTileCpu (test/compare-parity.test.ts).
 // Chunking, error scopes and read-back are PlaneKernel's (src/gpu/compare-kernel.ts); this
 // module owns the shader's uniform layout and plane order.
-import type { VerticalKernel, VerticalOutputs, VerticalTile } from '../cpu/compare.ts';
+import type { VerticalKernel, VerticalOutputs, VerticalTile } from '../core/two-track.ts';
 import type { GpuContext } from './device.ts';
 import { PlaneKernel, type PlaneKernelOptions, type PlaneKernelSpec } from './compare-kernel.ts';
 import type { ParamField } from './compute.ts';

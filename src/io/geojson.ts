@@ -34,7 +34,7 @@ function isObject(value: Json | undefined): value is JsonObject {
 export function readGeoJsonFeatures(text: string, file: string): GeoJsonFeature[] {
   let root: Json;
   try {
-    root = JSON.parse(text) as Json;
+    root = JSON.parse(text.replace(/^\uFEFF/, '')) as Json; // a UTF-8 byte-order mark, as GDAL allows
   } catch (e) {
     throw new InputError(file, `not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }

@@ -2,7 +2,7 @@
 // GeoTIFF (Node: fromFile, browser: fromBlob) and the file's byte length, and get the grid in
 // GDAL's conventions, the pixels as float32 with nodata → NaN, and the GDAL metadata.
 
-import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
+import { getDecoder, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import type { GeoTransform, RasterGrid } from '../core/grid.ts';
 import { InputError } from '../core/errors.ts';
 import { crsOfEpsg, describeUnusableEpsg } from './crs.ts';
@@ -183,6 +183,84 @@ async function checkNotTruncated(image: GeoTIFFImage, file: string, byteLength: 
   for (let i = 0; i < offsets.length; i++) endBytes = Math.max(endBytes, offsets[i] + counts[i]);
   if (endBytes > byteLength) {
     throw new InputError(file, `truncated: pixel data runs to byte ${endBytes} but the file has ${byteLength} bytes`);
+  }
+  // The pixels the header claims must fit in the bytes the file holds (issue 11's fuzzing: a
+  // lying width or sample count must not size an allocation, nor read past the strips). Stored
+  // as is, they need every byte; compressed, DEFLATE's ceiling of ~1032:1 (and LZW's lower one)
+  // bounds what a file of this size can expand to.
+  const samples = image.getSamplesPerPixel();
+  const bits = numbers(await tagValue(image, 'BitsPerSample')) ?? [8];
+  // TIFF 6.0: BitsPerSample has one value per sample, and there is one block per tile or strip
+  // (per sample plane when PlanarConfiguration = 2). A header that disagrees with itself (a
+  // lying SamplesPerPixel, say) is refused before any block is decoded: inside a compressed
+  // tile nothing else would notice, and the decoder would hand back garbage.
+  if (bits.length !== samples) {
+    throw new InputError(file, `header inconsistent: ${samples} samples per pixel but ${bits.length} BitsPerSample value(s)`);
+  }
+  const planes = Number(numbers(await tagValue(image, 'PlanarConfiguration'))?.[0] ?? 1) === 2 ? samples : 1;
+  const blockWidth = tiled ? image.getTileWidth() : image.getWidth();
+  const blockHeight = tiled ? image.getTileHeight() : Number(numbers(await tagValue(image, 'RowsPerStrip'))?.[0] ?? image.getHeight());
+  if (!(blockWidth > 0 && blockHeight > 0)) throw new InputError(file, `header inconsistent: ${tiled ? 'tile' : 'strip'} size ${blockWidth}×${blockHeight}`);
+  const blocks = Math.ceil(image.getWidth() / blockWidth) * Math.ceil(image.getHeight() / Math.min(blockHeight, image.getHeight())) * planes;
+  if (blocks !== offsets.length) {
+    throw new InputError(file, `header inconsistent: ${image.getWidth()}×${image.getHeight()} pixels in ${blockWidth}×${Math.min(blockHeight, image.getHeight())} ${tiled ? 'tiles' : 'strips'} need ${blocks} blocks but the file lists ${offsets.length}`);
+  }
+  let bitsPerPixel = 0;
+  for (let s = 0; s < samples; s++) bitsPerPixel += bits[Math.min(s, bits.length - 1)];
+  const bytesPerPixel = bitsPerPixel / 8;
+  const pixelBytes = image.getWidth() * image.getHeight() * bytesPerPixel;
+  const stored = counts.reduce((a, b) => a + b, 0);
+  const compression = Number(numbers(await tagValue(image, 'Compression'))?.[0] ?? 1);
+  const limit = compression === 1 ? stored : 1100 * stored;
+  if (pixelBytes > limit + 8) {
+    throw new InputError(file, `header claims ${image.getWidth()}×${image.getHeight()} pixels of ${samples} × ${bits[0]} bits (${pixelBytes} bytes) but the file holds ${stored} bytes of pixel data`);
+  }
+  if (compression !== 1) {
+    // A tile is always stored whole (padded past the image's edge); a strip stops at the last row.
+    const firstBlockBytes = blockWidth * (tiled ? blockHeight : Math.min(blockHeight, image.getHeight())) * (planes > 1 ? bits[0] / 8 : bytesPerPixel);
+    await checkFirstBlockDecodes(image, file, compression, offsets[0], counts[0], firstBlockBytes, { blockWidth, blockHeight, bits, samples, planar: planes > 1 ? 2 : 1 });
+  }
+}
+
+/** Compressions whose decoders need nothing but the block geometry (no tables, no headers). */
+const SELF_CONTAINED_COMPRESSIONS = new Set([5, 8, 32773, 32946, 50000]); // LZW, Deflate, PackBits, Deflate (old), ZSTD
+
+/**
+ * Inside a compressed block nothing checks that the pixel layout the header claims (bits per
+ * sample, samples, block size) is what was compressed: geotiff.js decodes whatever comes out and
+ * maps it onto the claimed layout, so a lying header reads as numbers. Decoding the first block
+ * (raw, before the predictor) and comparing its size with the claim catches that, at the cost
+ * of one block.
+ */
+async function checkFirstBlockDecodes(
+  image: GeoTIFFImage,
+  file: string,
+  compression: number,
+  offset: number,
+  byteCount: number,
+  expectedBytes: number,
+  layout: { blockWidth: number; blockHeight: number; bits: number[]; samples: number; planar: number },
+): Promise<void> {
+  if (!SELF_CONTAINED_COMPRESSIONS.has(compression) || byteCount === 0) return;
+  // geotiff.js keeps its byte source on the image (not in its typings).
+  const source = (image as unknown as { source: { fetch(slices: { offset: number; length: number }[]): Promise<ArrayBuffer[]> } }).source;
+  const [slice] = await source.fetch([{ offset, length: byteCount }]);
+  let decoded: ArrayBufferLike;
+  try {
+    const decoder = await getDecoder(compression, {
+      tileWidth: layout.blockWidth,
+      tileHeight: layout.blockHeight,
+      predictor: 1,
+      bitsPerSample: layout.bits,
+      samplesPerPixel: layout.samples,
+      planarConfiguration: layout.planar,
+    } as never);
+    decoded = await decoder.decode(slice);
+  } catch (e) {
+    throw new InputError(file, `first pixel block does not decode (${String((e as Error).message ?? e).split('\n')[0]})`);
+  }
+  if (decoded.byteLength < expectedBytes) {
+    throw new InputError(file, `header inconsistent: the first pixel block decodes to ${decoded.byteLength} bytes but the header's layout needs ${expectedBytes}`);
   }
 }
 

@@ -114,6 +114,10 @@ export function mintpyGrid(attrs: Record<string, string>, file: string, width: n
   if (!grid) {
     throw new InputError(file, 'not geocoded (no X_FIRST/Y_FIRST/X_STEP/Y_STEP attributes): run MintPy geocode.py first');
   }
+  // A zero step puts every pixel on one point: no grid to write products on (fuzzing, issue 11).
+  if (grid.geoTransform[1] === 0 || grid.geoTransform[5] === 0) {
+    throw new InputError(file, `X_STEP=${attrs.X_STEP}, Y_STEP=${attrs.Y_STEP}: a pixel size of 0 is not a grid`);
+  }
   return grid;
 }
 

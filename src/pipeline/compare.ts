@@ -35,7 +35,7 @@ import {
   type DirectionThresholds,
 } from '../core/direction.ts';
 import { isIncidenceAngle, losUnitVector } from '../core/decomposition.ts';
-import type { CompareKernel, CompareOutputs, CompareTile, TwoTrackGeometryPlanes, VerticalKernel, VerticalOutputs } from '../cpu/compare.ts';
+import type { CompareKernel, CompareOutputs, CompareTile, TwoTrackGeometryPlanes, VerticalKernel, VerticalOutputs } from '../core/two-track.ts';
 import { renderRasterQuicklook, type LonLatExtent, type RasterCategory } from '../plot/raster.ts';
 import { pieChart } from '../plot/charts.ts';
 import { encodePng } from '../plot/png.ts';

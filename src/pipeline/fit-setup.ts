@@ -40,3 +40,53 @@ export function checkEpochCount(nDates: number, minValidEpochs: number, stackNam
     throw new InputError(stackName, `${nDates} dates, fewer than ${optionName} ${minValidEpochs} (the model needs more epochs than its ${THREE_SINUSOID_PARAMETERS} parameters)`);
   }
 }
+
+/**
+ * Largest plausible |displacement| of a stack, by unit: 10 m of ground motion (a metric stack
+ * never holds more over permafrost; a stack in mm stored as "m" shows thousands), or 100 rad of
+ * unwrapped phase (≈ 0.44 m at C band). Above it the unit is most likely wrong.
+ */
+export const PLAUSIBLE_DISPLACEMENT_M = 10;
+export const PLAUSIBLE_PHASE_RAD = 100;
+
+/**
+ * A one-line warning when the largest |value| seen in the stack is implausible for its unit, or
+ * null. Cheap enough to run on every tile as it streams (one pass over values in memory).
+ */
+export function implausibleUnitWarning(maxAbsValue: number, scale: StackScale, stackName: string, optionName = '--unit'): string | null {
+  if (!Number.isFinite(maxAbsValue)) return null;
+  const limit = scale.unit === 'rad' ? PLAUSIBLE_PHASE_RAD : (PLAUSIBLE_DISPLACEMENT_M * 1000) / scale.scaleToMm;
+  if (maxAbsValue <= limit) return null;
+  const what = scale.unit === 'rad' ? `${PLAUSIBLE_PHASE_RAD} rad of phase` : `${PLAUSIBLE_DISPLACEMENT_M} m of displacement`;
+  return `WARNING: ${stackName}: values up to ${maxAbsValue.toPrecision(4)} ${scale.unit}, more than ${what}: is the unit right? (${optionName} ${KNOWN_UNITS.join('|')})`;
+}
+
+/** Largest finite |value| of a block (NaN when none is finite). */
+export function maxAbsFinite(values: ArrayLike<number>): number {
+  let max = NaN;
+  for (let i = 0; i < values.length; i++) {
+    const a = Math.abs(values[i]);
+    if (a < Infinity && !(a <= max)) max = a;
+  }
+  return max;
+}
+
+/**
+ * One-line problem with an auxiliary raster whose finite values must lie in [min, max] (with
+ * open ends where `open` says so), or null. NaN is "no data" and always allowed.
+ */
+export function rangeProblem(values: ArrayLike<number>, range: { min: number; max: number; openMin?: boolean; openMax?: boolean }, what: string): string | null {
+  let lo = Infinity, hi = -Infinity, bad = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    const below = range.openMin ? v <= range.min : v < range.min;
+    const above = range.openMax ? v >= range.max : v > range.max;
+    if (below || above) bad++;
+  }
+  if (!bad) return null;
+  const interval = `${range.openMin ? '(' : '['}${range.min}, ${range.max}${range.openMax ? ')' : ']'}`;
+  return `values from ${lo} to ${hi} (${bad} outside ${interval}): ${what}`;
+}

@@ -1,13 +1,12 @@
-// The fit, off the page's thread: opens the user's files, picks the kernel (WebGPU through
-// navigator.gpu, else the float64 CPU kernel), and drives the SAME runFitPipeline the CLI
-// runs, so the products are the CLI's. Products are collected whole in memory (a browser tab
+// The fit, off the page's thread: opens the user's files, picks the kernel by the one device
+// rule (pipeline/devices.ts: WebGPU through navigator.gpu, else the float64 CPU kernel), and
+// drives the SAME runFitPipeline the CLI runs, so the products are the CLI's. Products are collected whole in memory (a browser tab
 // holds what it shows) and transferred to the page; the stack stays open so a clicked pixel's
 // series can be read and fitted in detail on request.
 /// <reference lib="webworker" />
 import fitWgsl from '../../shaders/fit.wgsl?raw';
 import { registerShaderSource } from '../gpu/shader-source.ts';
 import { acquireGpu } from '../gpu/device.ts';
-import { createGpuFitKernel } from '../gpu/fit-kernel.ts';
 import { CpuFitKernel, fitPixelDetailed } from '../cpu/fit.ts';
 import { InputError, isInputError } from '../core/errors.ts';
 import { FIT_PRODUCT_KEYS, type FitContext, type FitKernel, type FitOptions, type FitProductKey } from '../core/fit-types.ts';
@@ -15,13 +14,14 @@ import { makeTimeAxis } from '../core/time.ts';
 import { runSeasonsPipeline } from '../pipeline/seasons.ts';
 import { CpuSeasonsKernel, seasonsPixelDetailed } from '../cpu/seasons.ts';
 import { DEFAULT_SEASONS_OPTIONS, type SeasonsContext } from '../core/seasons.ts';
-import { FallbackFitKernel } from '../pipeline/fallback-kernel.ts';
+import { DeviceSelection, type DevicePlatform } from '../pipeline/devices.ts';
+import { selectFitKernel } from '../pipeline/kernels.ts';
 import { checkEpochCount, resolveStackScale } from '../pipeline/fit-setup.ts';
 import { buildFitSummary } from '../pipeline/fit-summary.ts';
 import type { StackSource } from '../io/stack.ts';
 import { describeStackFiles, openStackFiles, readAlignedRaster } from './open-files.ts';
 import { installEpsgDatabase } from './epsg-database.ts';
-import type { DeviceChoice, FitOutcome, FitRequest, SeriesRequest, WorkerMessage, WorkerRequest } from './protocol.ts';
+import type { FitOutcome, FitRequest, SeriesRequest, WorkerMessage, WorkerRequest } from './protocol.ts';
 
 registerShaderSource('fit', fitWgsl);
 
@@ -37,27 +37,28 @@ let opened: { stack: StackSource; context: FitContext; seasons: SeasonsContext }
 /** Progress granularity: at least this many tiles, so the bar moves even on the CPU path. */
 const MIN_TILES_FOR_PROGRESS = 24;
 
-async function selectKernel(choice: DeviceChoice, notes: string[]): Promise<FitKernel> {
-  if (choice === 'cpu') return new CpuFitKernel();
-  let gpu: FitKernel | null = null;
-  if (!('gpu' in navigator) || !navigator.gpu) {
-    notes.push('this browser has no WebGPU (navigator.gpu is missing)');
-  } else {
-    try {
-      const ctx = await acquireGpu();
-      if (ctx) gpu = await createGpuFitKernel(ctx);
-      else notes.push('WebGPU offers no adapter on this machine');
-    } catch (e) {
-      notes.push(`WebGPU unavailable: ${(e as Error).message.split('\n')[0]}`);
-    }
-  }
-  if (!gpu) {
-    if (choice === 'gpu') throw new InputError('Device "GPU"', notes.join('; '));
-    notes.push('fitted on the CPU path (float64) instead');
-    return new CpuFitKernel();
-  }
-  if (choice === 'gpu') return gpu;
-  return new FallbackFitKernel(gpu, () => new CpuFitKernel(), notes, (text) => post({ type: 'note', text }));
+/**
+ * The browser's device platform for the one device-selection rule (pipeline/devices.ts):
+ * navigator.gpu, and the words the page has always shown.
+ */
+const BROWSER_DEVICE_PLATFORM: DevicePlatform = {
+  acquire: () => acquireGpu(),
+  unavailable: () => ('gpu' in navigator && navigator.gpu ? null : 'this browser has no WebGPU (navigator.gpu is missing)'),
+  gpuRequiredLabel: 'Device "GPU"',
+  noAdapterNote: 'WebGPU offers no adapter on this machine',
+  cpuFallbackNote: 'fitted on the CPU path (float64) instead',
+};
+
+/** The fit kernel for `choice` (GPU behind the CPU fallback under auto), on `devices`. */
+async function selectKernel(devices: DeviceSelection, notes: string[]): Promise<FitKernel> {
+  let chosen = false;
+  // Only a switch after the choice (the GPU failing mid-run) is told to the page as it happens;
+  // why the GPU was not used at all goes with the device message.
+  const log = (line: string) => { if (chosen) post({ type: 'note', text: line.replace(/^device: /, '') }); };
+  const selected = await selectFitKernel(devices, () => new CpuFitKernel(), log);
+  chosen = true;
+  notes.push(...selected.notes);
+  return selected.kernel;
 }
 
 async function runFit(req: FitRequest): Promise<void> {
@@ -69,6 +70,7 @@ async function runFit(req: FitRequest): Promise<void> {
   await installEpsgDatabase(); // GeoTIFF CRSs are checked against it (crs.ts)
   const stack = await openStackFiles(req.stackFiles);
   let keepOpen = false;
+  let devices: DeviceSelection | null = null;
   try {
     const options: FitOptions = { minValidEpochs: req.minEpochs, extremaTolerance: req.tolerance, expectedExtrema: req.expectedExtrema };
     const scale = resolveStackScale(stack, stackName, req.unit ?? undefined, undefined, 'Unit');
@@ -87,7 +89,8 @@ async function runFit(req: FitRequest): Promise<void> {
 
     post({ type: 'status', text: req.device === 'cpu' ? 'starting the CPU kernel' : 'requesting a WebGPU adapter' });
     const notes: string[] = [];
-    const kernel = await selectKernel(req.device, notes);
+    devices = new DeviceSelection(req.device, BROWSER_DEVICE_PLATFORM);
+    const kernel = await selectKernel(devices, notes);
     post({ type: 'device', kind: kernel.kind, description: kernel.description, notes: [...notes] });
     post({ type: 'status', text: `fitting ${stack.dates.length} dates × ${grid.width}×${grid.height} pixels` });
 
@@ -166,6 +169,7 @@ async function runFit(req: FitRequest): Promise<void> {
     if (incidence) transfer.push(incidence.data.buffer);
     post({ type: 'done', outcome }, transfer);
   } finally {
+    await devices?.dispose();
     if (!keepOpen) stack.close();
   }
 }

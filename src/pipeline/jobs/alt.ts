@@ -1,0 +1,378 @@
+// The alt job (`permasar alt`, issue 5): active-layer thickness from the seasonal vertical
+// amplitude by Eq. 2 of the study. N from an October soil-moisture raster on any grid (bilinear
+// onto the amplitude grid) or a constant; n from in-situ ALT sites (Eq. 2 solved for n,
+// anomalies dropped, thin-plate spline) or a constant. Everything lands in a staging folder
+// first and is renamed into place only when complete.
+//
+// A multi-band amplitude (amplitude_by_year_vertical.tif of the vertical job on a seasons
+// folder, one band per year, each band's description the year): n is a property of the ground,
+// so it is solved once, at the sites, against the mean of the yearly amplitudes (the multi-year
+// amplitude the single-band path takes), and alt.tif etc. are of that mean; then H of every
+// year (Eq. 2 with that n) goes to alt_by_year.tif, and the least-squares slope of H against
+// the year (≥ 4 valid years) to alt_trend.tif, m/yr: the active-layer deepening map.
+import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { InputError } from '../../core/errors.ts';
+import { describeGrid, type RasterGrid } from '../../core/grid.ts';
+import {
+  ALT_STATUS,
+  ALT_STATUS_NAMES,
+  checkDensities,
+  DEFAULT_FROZEN_WATER_CONTENT,
+  ICE_DENSITY_KG_M3,
+  WATER_DENSITY_KG_M3,
+  type AltKernelParams,
+  type Densities,
+} from '../../core/alt.ts';
+import {
+  constantFrozenWater,
+  fitFrozenWaterSurface,
+  MAD_TO_SIGMA,
+  MIN_SITES_FOR_OUTLIER_TEST, OUTLIER_NEIGHBOURS,
+  MIN_ROBUST_SPREAD,
+  runAltPipeline,
+  sampleSites,
+  type AltSiteInput,
+  type AltSiteResult,
+  type FrozenWaterSurface,
+  type SiteGeometry,
+} from '../alt.ts';
+import { lonLatToGrid } from '../grid-crs.ts';
+import { lonLatExtent } from '../fit-quicklooks.ts';
+import { StreamingStatistics } from '../stats.ts';
+import { selectAltKernel } from '../kernels.ts';
+import { nodeDeviceSelection } from '../devices-node.ts';
+import { DEFAULT_SEASONS_OPTIONS, weightedSlope } from '../../core/seasons.ts';
+import { readCsv, writeCsv, writeJson } from '../../io/text-files-node.ts';
+import { csvColumnIndex, csvNumbers, type CsvTable } from '../../io/csv.ts';
+import { parseVectorSpec, readVectorLayer, type VectorLayer } from '../../io/vector-node.ts';
+import { beginOutput } from '../../io/output-dir-node.ts';
+import { writeGeoTiffFile } from '../../io/geotiff-write-node.ts';
+import { isGeographicEpsg } from '../../io/crs.ts';
+import { renderRasterQuicklook } from '../../plot/raster.ts';
+import { histogram } from '../../plot/charts.ts';
+import { encodePng } from '../../plot/png.ts';
+import { readAmplitude, readResampled } from './inputs-node.ts';
+import { formatSeconds } from './format.ts';
+import type { JobContext } from './context.ts';
+
+export interface AltJobInputs {
+  /** Seasonal vertical amplitude GeoTIFF, peak to trough (amplitude_vertical.tif of the vertical job), one band or one per year. */
+  amplitude: string;
+  /** N in m³/m³: a GeoTIFF on any grid (bilinear onto the amplitude grid), or a constant. */
+  moisture: string | number;
+  /** In-situ ALT: CSV (lon, lat, alt_m, optional name) or Point features with alt_m (GeoJSON, Shapefile, GeoPackage[:LAYER]). */
+  sites?: string | null;
+}
+
+export interface AltJobOptions {
+  /** mm|cm|m (default: the band's unit, else mm). */
+  amplitudeUnit?: string;
+  /** Constant n without sites (default DEFAULT_FROZEN_WATER_CONTENT). */
+  constantN?: number;
+  /** A site uses the nearest valid pixel within this many metres (default 300). */
+  siteRadiusM?: number;
+  /** Robust outlier factor (default 3). */
+  outlierK?: number;
+  /** Thin-plate spline smoothing (default 0: through every site). */
+  smoothing?: number;
+  /** The spline's n is clamped to [0, N − gap] (default 0.01 m³/m³). */
+  minThawGap?: number;
+  densities?: Partial<Densities>;
+  overwrite?: boolean;
+}
+
+export const DEFAULT_ALT_JOB_OPTIONS = { siteRadiusM: 300, outlierK: 3, smoothing: 0, minThawGap: 0.01 } as const;
+
+export interface AltJobSummary {
+  software: 'permasar';
+  command: 'alt';
+  created: string;
+  inputs: { amplitude: string; amplitudeUnit: string; grid: { width: number; height: number; geoTransform: number[]; epsg: number | null }; moisture: string; sites: string | null };
+  device: { kind: 'cpu' | 'gpu'; description: string; notes: string[] };
+  sites: { total: number; kept: number; skipped: number; dropped: number } | null;
+  pixels: { total: number; withAlt: number; byStatus: Record<string, number> };
+  elapsedSeconds: number;
+  [key: string]: unknown;
+}
+
+export interface AltJobResult {
+  summary: AltJobSummary;
+  sites: AltSiteResult[];
+  surface: FrozenWaterSurface;
+  statusCounts: Record<number, number>;
+  altPixels: number;
+}
+
+export async function altJob(inputs: AltJobInputs, options: AltJobOptions, outDir: string, ctx: JobContext): Promise<AltJobSummary> {
+  return (await runAltJob(inputs, options, outDir, ctx)).summary;
+}
+
+export async function runAltJob(inputs: AltJobInputs, options: AltJobOptions, outDirGiven: string, ctx: JobContext): Promise<AltJobResult> {
+  const started = Date.now();
+  const say = (line: string) => ctx.log(line);
+  const outDir = path.resolve(outDirGiven);
+  const densities: Densities = {
+    waterKgM3: options.densities?.waterKgM3 ?? WATER_DENSITY_KG_M3,
+    iceKgM3: options.densities?.iceKgM3 ?? ICE_DENSITY_KG_M3,
+  };
+  const densityProblem = checkDensities(densities);
+  if (densityProblem) throw new InputError('--rho-water/--rho-ice', densityProblem);
+  const radiusM = options.siteRadiusM ?? DEFAULT_ALT_JOB_OPTIONS.siteRadiusM;
+  const outlierK = options.outlierK ?? DEFAULT_ALT_JOB_OPTIONS.outlierK;
+  const smoothing = options.smoothing ?? DEFAULT_ALT_JOB_OPTIONS.smoothing;
+  const minThawGap = options.minThawGap ?? DEFAULT_ALT_JOB_OPTIONS.minThawGap;
+  const constantN = options.constantN ?? DEFAULT_FROZEN_WATER_CONTENT;
+
+  // Inputs, all read and checked before any output exists.
+  const amplitude = await readAmplitude(inputs.amplitude, options.amplitudeUnit, { allBands: true });
+  const grid = amplitude.raster.grid;
+  let thawed: Float32Array;
+  let moistureSource: string;
+  if (typeof inputs.moisture === 'number') {
+    const moistureConstant = inputs.moisture;
+    if (!(moistureConstant > 0 && moistureConstant <= 1)) throw new InputError('--moisture', `${moistureConstant} is not a volumetric water content in (0, 1] m³/m³`);
+    thawed = new Float32Array(grid.width * grid.height).fill(moistureConstant);
+    moistureSource = `constant ${moistureConstant} m³/m³`;
+  } else {
+    const moistureText = inputs.moisture;
+    const m = await readResampled(moistureText, grid);
+    thawed = m.data;
+    moistureSource = `${path.resolve(moistureText)} (${describeGrid(m.sourceGrid)}, bilinear)`;
+    let above1 = 0, atMostZero = 0;
+    for (const v of thawed) {
+      if (v > 1) above1++;
+      else if (v <= 0) atMostZero++;
+    }
+    if (above1 > 0) throw new InputError(moistureText, `${above1} resampled values exceed 1: expected volumetric water content in m³/m³ (not %)`);
+    // Eq. 2 divides by N − n: N ≤ 0 is no thawed water content at all (NaN marks no data).
+    if (atMostZero > 0) throw new InputError(moistureText, `${atMostZero} resampled values ≤ 0: expected volumetric water content in (0, 1] m³/m³ (NaN for no data)`);
+  }
+
+  let sites: AltSiteResult[] = [];
+  let surface: FrozenWaterSurface;
+  if (inputs.sites) {
+    const { file: sitesFile, sites: siteInputs } = await readSitesFile(path.resolve(inputs.sites));
+    sites = sampleSites(siteInputs, siteGeometry(grid, amplitude.file), amplitude.raster.data, thawed, { searchRadiusM: radiusM, outlierK, densities, amplitudeToMetres: amplitude.toMetres });
+    for (const s of sites) if (s.outcome !== 'kept') say(`site ${s.name} (line ${s.line}) ${s.outcome}: ${s.reason}`);
+    const fitted = fitFrozenWaterSurface(sites, siteGeometry(grid, amplitude.file), smoothing);
+    if (!fitted) {
+      const counts = tally(sites.map((s) => s.outcome));
+      throw new InputError(sitesFile, `no site left to constrain n (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}; first: ${sites[0].name}: ${sites[0].reason})`);
+    }
+    surface = fitted;
+  } else {
+    surface = constantFrozenWater(constantN);
+  }
+
+  const params: AltKernelParams = { model: surface.model, densities, minThawGap, amplitudeToMetres: amplitude.toMetres };
+  // notes gains a line if the GPU fails mid-run under auto (FallbackAltKernel).
+  const devices = ctx.kernels ?? nodeDeviceSelection(ctx.device);
+  const ownDevices = !ctx.kernels;
+  const { kernel, notes } = await selectAltKernel(devices, say).catch(async (e) => { if (ownDevices) await devices.dispose(); throw e; });
+  say(`permasar alt: ${grid.width}×${grid.height} pixels, amplitude in ${amplitude.unit}, N from ${moistureSource}; n: ${surface.description}; on ${kernel.description}`);
+  let run;
+  const altByYear: Float32Array[] = [];
+  try {
+    run = await runAltPipeline({ grid, amplitude: amplitude.raster.data, thawedWaterContent: thawed, params, kernel });
+    // Eq. 2 for each year with the same n: the same kernel, one band at a time.
+    for (const band of amplitude.byYear?.bands ?? []) {
+      altByYear.push((await runAltPipeline({ grid, amplitude: band, thawedWaterContent: thawed, params, kernel })).altM);
+    }
+  } finally {
+    await kernel.dispose();
+    if (ownDevices) await devices.dispose();
+  }
+  if (run.altPixels === 0) {
+    const counts = Object.entries(run.statusCounts).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${ALT_STATUS_NAMES[Number(k)]}`).join(', ');
+    throw new InputError(amplitude.file, `no pixel has a finite ALT (${counts})`);
+  }
+
+  const output = await beginOutput(outDir, { overwrite: Boolean(options.overwrite) });
+  try {
+    const dir = output.dir;
+    const meta = (product: string, unit: string) => ({ PRODUCT: product, UNITS: unit, SOFTWARE: 'permasar' });
+    await writeGeoTiffFile(path.join(dir, 'alt.tif'), grid, run.altM, { sampleType: 'float32', bandUnit: 'm', bandDescription: 'active-layer thickness H, Eq. 2', metadata: meta('alt', 'm') });
+    await writeGeoTiffFile(path.join(dir, 'n.tif'), grid, run.frozenWaterContent, { sampleType: 'float32', bandUnit: 'm3/m3', bandDescription: `volumetric water content when frozen, n (${surface.kind})`, metadata: meta('n', 'm3/m3') });
+    await writeGeoTiffFile(path.join(dir, 'moisture.tif'), grid, thawed, { sampleType: 'float32', bandUnit: 'm3/m3', bandDescription: 'volumetric water content when thawed, N (October soil moisture)', metadata: meta('moisture', 'm3/m3') });
+    await writeGeoTiffFile(path.join(dir, 'alt_status.tif'), grid, run.status, {
+      sampleType: 'uint8', bandDescription: 'why ALT is what it is', metadata: meta('alt_status', 'class'),
+      bandMetadata: Object.fromEntries(Object.entries(ALT_STATUS_NAMES).map(([k, v]) => [k, v])),
+    });
+    let altTrendPixels = 0;
+    if (amplitude.byYear) {
+      const { years } = amplitude.byYear;
+      await writeGeoTiffFile(path.join(dir, 'alt_by_year.tif'), grid, altByYear, {
+        sampleType: 'float32', bandUnit: 'm', bandDescriptions: years.map(String),
+        metadata: { ...meta('alt_by_year', 'm'), DESCRIPTION: 'active-layer thickness H of each year, Eq. 2 with the yearly vertical amplitude and one n' },
+      });
+      // H is linear in δ at a pixel (N and n fixed), so its slope is that of the amplitude times
+      // H/δ. Ordinary least squares: the yearly amplitude file carries no standard errors.
+      const trend = new Float32Array(grid.width * grid.height).fill(NaN);
+      const ones = new Float64Array(years.length).fill(1);
+      const alts = new Float64Array(years.length);
+      const yearMean = years.reduce((a, b) => a + b, 0) / years.length;
+      const x = years.map((y) => y - yearMean);
+      for (let p = 0; p < trend.length; p++) {
+        for (let k = 0; k < years.length; k++) alts[k] = altByYear[k][p];
+        const fitted = weightedSlope(x, alts, ones, DEFAULT_SEASONS_OPTIONS.minTrendYears);
+        if (fitted) { trend[p] = fitted.slope; altTrendPixels++; }
+      }
+      await writeGeoTiffFile(path.join(dir, 'alt_trend.tif'), grid, trend, {
+        sampleType: 'float32', bandUnit: 'm/yr', bandDescription: `trend of the active-layer thickness, least-squares slope over ${years[0]}–${years[years.length - 1]} (≥ ${DEFAULT_SEASONS_OPTIONS.minTrendYears} valid years): + deepening`,
+        metadata: meta('alt_trend', 'm/yr'),
+      });
+      await writeFile(path.join(dir, 'alt_trend.png'), encodePng(renderRasterQuicklook({ width: grid.width, height: grid.height, extent: lonLatExtent(grid), data: trend, title: 'Active-layer thickness trend (+ deepening)', subtitle: `${years[0]}–${years[years.length - 1]}`, unitLabel: 'm/yr', colormap: 'rdbu' })));
+    }
+    if (inputs.sites) {
+      await writeCsv(path.join(dir, 'sites.csv'),
+        ['name', 'line', 'lon', 'lat', 'alt_m', 'pixel_row', 'pixel_col', 'distance_m', 'amplitude_mm', 'N', 'n', 'outcome', 'reason'],
+        sites.map((s) => [s.name, s.line, s.lonDeg, s.latDeg, s.altM, s.pixelRow, s.pixelCol, round(s.distanceM, 2), round(s.amplitudeMm, 4), round(s.thawedWaterContent, 6), round(s.frozenWaterContent, 6), s.outcome, s.reason]));
+    }
+    const extent = lonLatExtent(grid);
+    const base = { width: grid.width, height: grid.height, extent };
+    await writeFile(path.join(dir, 'alt.png'), encodePng(renderRasterQuicklook({ ...base, data: run.altM, title: 'Active-layer thickness (Eq. 2)', subtitle: `n: ${surface.kind}`, unitLabel: 'm', colormap: 'viridis' })));
+    await writeFile(path.join(dir, 'n.png'), encodePng(renderRasterQuicklook({ ...base, data: run.frozenWaterContent, title: 'Water content when frozen, n', subtitle: surface.kind === 'spline' ? `thin-plate spline through ${surface.spline!.sites} sites` : surface.description, unitLabel: 'm³/m³', colormap: 'viridis' })));
+    await writeFile(path.join(dir, 'moisture.png'), encodePng(renderRasterQuicklook({ ...base, data: thawed, title: 'Water content when thawed, N', subtitle: 'October soil moisture on the amplitude grid', unitLabel: 'm³/m³', colormap: 'viridis' })));
+    const altStats = new StreamingStatistics(Math.max(1, Math.floor(run.altM.length / 1_000_000)));
+    altStats.add(run.altM);
+    const stats = altStats.result();
+    await writeFile(path.join(dir, 'alt_histogram.png'), encodePng(histogram({
+      title: `Active-layer thickness, ${run.altPixels} pixels`, values: run.altM, xLabel: 'ALT (m)',
+      referenceLines: stats.percentiles.p50 !== null ? [{ value: stats.percentiles.p50, label: `median ${stats.percentiles.p50.toFixed(2)} m` }] : [],
+    })));
+    const nStats = new StreamingStatistics(Math.max(1, Math.floor(run.altM.length / 1_000_000)));
+    nStats.add(run.frozenWaterContent);
+    const elapsedSeconds = (Date.now() - started) / 1000;
+    const siteCounts = tally(sites.map((s) => s.outcome));
+    const summary = {
+      software: 'permasar',
+      command: 'alt',
+      created: new Date().toISOString(),
+      equation: 'H = (ρi + n(ρw − ρi)) / ((N − n)(ρw − ρi)) · δ (Eq. 2); at sites n = (H N Δ − ρi δ) / (Δ (H + δ)), Δ = ρw − ρi',
+      inputs: {
+        amplitude: amplitude.file,
+        amplitudeUnit: amplitude.unit,
+        grid: { width: grid.width, height: grid.height, geoTransform: grid.geoTransform, epsg: grid.epsg },
+        moisture: moistureSource,
+        sites: inputs.sites ? path.resolve(inputs.sites) : null,
+      },
+      options: { densities, siteRadiusM: radiusM, outlierK, smoothing, minThawGap, constantN: inputs.sites ? null : constantN, device: devices.choice },
+      device: { kind: kernel.kind, description: kernel.description, notes },
+      frozenWaterContent: {
+        kind: surface.kind,
+        description: surface.description,
+        spline: surface.spline,
+        anomalyRules: [
+          'n outside [0, N) (Eq. 2 has no physical solution) → dropped',
+          `robust outlier: |n − median n of the ${OUTLIER_NEIGHBOURS} nearest sites| > k·max(1.4826·MAD of those differences, ${MIN_ROBUST_SPREAD}) with k = ${outlierK}, among the sites left (only with ≥ ${MIN_SITES_FOR_OUTLIER_TEST}) → dropped`,
+          'a kept site within 1 m of an earlier kept site → dropped (the interpolating spline needs distinct points)',
+        ],
+        madToSigma: MAD_TO_SIGMA,
+        statistics: nStats.result(),
+      },
+      sites: inputs.sites ? { total: sites.length, kept: siteCounts.kept ?? 0, skipped: siteCounts.skipped ?? 0, dropped: siteCounts.dropped ?? 0 } : null,
+      pixels: {
+        total: grid.width * grid.height,
+        withAlt: run.altPixels,
+        byStatus: Object.fromEntries(Object.entries(run.statusCounts).map(([k, v]) => [ALT_STATUS_NAMES[Number(k)], v])),
+      },
+      products: {
+        'alt.tif': { unit: 'm', description: 'active-layer thickness H', ...stats },
+        'n.tif': { unit: 'm3/m3', description: 'n used per pixel (NaN where N is missing)' },
+        'moisture.tif': { unit: 'm3/m3', description: 'N resampled onto the amplitude grid' },
+        'alt_status.tif': { unit: 'class', legend: ALT_STATUS_NAMES },
+        ...(amplitude.byYear ? {
+          'alt_by_year.tif': { unit: 'm', description: 'ALT of each year (Eq. 2, the same n)', bands: amplitude.byYear.years.map(String) },
+          'alt_trend.tif': { unit: 'm/yr', description: 'least-squares slope of ALT against the year', pixels: altTrendPixels },
+        } : {}),
+      },
+      byYear: amplitude.byYear ? { years: amplitude.byYear.years, amplitudeOfSitesAndAltTif: 'mean of the yearly amplitudes' } : null,
+      elapsedSeconds,
+    };
+    await writeJson(path.join(dir, 'summary.json'), summary);
+    const result = summary as AltJobSummary;
+    await output.commit();
+    const negative = run.statusCounts[ALT_STATUS.NEGATIVE_AMPLITUDE];
+    if (negative) say(`note: ${negative} pixels with negative amplitude have no ALT (peak to trough cannot be negative)`);
+    const high = run.statusCounts[ALT_STATUS.CLAMPED_HIGH];
+    if (high) say(`note: n clamped to N − ${minThawGap} at ${high} pixels (their ALT is large; read it as a bound)`);
+    const notAbove = run.statusCounts[ALT_STATUS.N_NOT_ABOVE_N];
+    if (notAbove) say(`note: N ≤ n + ${minThawGap} at ${notAbove} pixels: no ALT there`);
+    say(`${run.altPixels} of ${grid.width * grid.height} pixels with ALT (median ${stats.percentiles.p50?.toFixed(2)} m)` +
+      (inputs.sites ? `; sites: ${siteCounts.kept ?? 0} kept, ${siteCounts.dropped ?? 0} dropped, ${siteCounts.skipped ?? 0} skipped` : '') +
+      `; ${formatSeconds(elapsedSeconds)} → ${outDir}`);
+    return { summary: result, sites, surface, statusCounts: run.statusCounts, altPixels: run.altPixels };
+  } catch (e) {
+    await output.abort();
+    throw e;
+  }
+}
+
+/** Sites are WGS 84 lon/lat: reprojected onto any geographic (CGCS2000, …) or projected grid. */
+function siteGeometry(grid: RasterGrid, file: string): SiteGeometry {
+  return { grid, geographic: grid.epsg !== null && isGeographicEpsg(grid.epsg), lonLatToMap: lonLatToGrid(grid, file) };
+}
+
+function readSites(table: CsvTable): AltSiteInput[] {
+  if (table.rows.length === 0) throw new InputError(table.file, 'no sites (a header and no rows)');
+  const lon = csvNumbers(table, 'lon');
+  const lat = csvNumbers(table, 'lat');
+  const alt = csvNumbers(table, 'alt_m');
+  const hasName = table.header.some((h) => h.toLowerCase() === 'name');
+  const nameIndex = hasName ? csvColumnIndex(table, 'name') : -1;
+  return table.rows.map((row, i) => {
+    if (!(Math.abs(lon[i]) <= 180 && Math.abs(lat[i]) <= 90)) {
+      throw new InputError(table.file, `line ${table.lineNumbers[i]}: (${lon[i]}, ${lat[i]}) is not a longitude, latitude in degrees`);
+    }
+    return { name: nameIndex >= 0 && row[nameIndex] ? row[nameIndex] : `line ${table.lineNumbers[i]}`, lonDeg: lon[i], latDeg: lat[i], altM: alt[i], line: table.lineNumbers[i] };
+  });
+}
+
+/**
+ * Sites from a vector layer (GeoJSON, Shapefile, GeoPackage; io/vector-node.ts): Point features
+ * with an alt_m attribute (metres) and an optional name, as the CSV's columns. `line` is the
+ * feature's record number counted from 1, where the CSV has its line.
+ */
+function sitesFromLayer(layer: VectorLayer): AltSiteInput[] {
+  const { file, features } = layer;
+  return features.map((feature, index) => {
+    const where = `feature ${index}`;
+    const geometry = feature.geometry;
+    const coordinates = geometry.coordinates;
+    if (geometry.type !== 'Point' || !Array.isArray(coordinates) || typeof coordinates[0] !== 'number' || typeof coordinates[1] !== 'number') {
+      throw new InputError(file, `${where} is a ${String(geometry.type)}; ALT sites are Point features`);
+    }
+    const [lonDeg, latDeg] = coordinates as [number, number];
+    if (!(Math.abs(lonDeg) <= 180 && Math.abs(latDeg) <= 90)) throw new InputError(file, `${where}: (${lonDeg}, ${latDeg}) is not a longitude, latitude in degrees`);
+    const altKey = Object.keys(feature.properties).find((k) => k.toLowerCase() === 'alt_m');
+    const raw = altKey === undefined ? undefined : feature.properties[altKey];
+    const altM = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+    if (!Number.isFinite(altM)) {
+      throw new InputError(file, `${where}: ${altKey === undefined ? 'no "alt_m" attribute' : `"alt_m" is not a number (${JSON.stringify(raw)})`} (ALT at the site in metres; attributes: ${Object.keys(feature.properties).join(', ') || 'none'})`);
+    }
+    const nameKey = Object.keys(feature.properties).find((k) => k.toLowerCase() === 'name');
+    const name = nameKey === undefined ? null : feature.properties[nameKey];
+    return { name: typeof name === 'string' && name !== '' ? name : typeof name === 'number' ? String(name) : `feature ${index}`, lonDeg, latDeg, altM, line: index + 1 };
+  });
+}
+
+/** --sites: a CSV (lon, lat, alt_m, optional name), or a vector layer of points with alt_m. */
+async function readSitesFile(spec: string): Promise<{ file: string; sites: AltSiteInput[] }> {
+  if (parseVectorSpec(spec).format !== null) {
+    const layer = await readVectorLayer(spec);
+    return { file: layer.file, sites: sitesFromLayer(layer) };
+  }
+  const table = await readCsv(spec);
+  return { file: spec, sites: readSites(table) };
+}
+
+function tally(items: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of items) out[k] = (out[k] ?? 0) + 1;
+  return out;
+}
+
+function round(v: number, digits: number): number {
+  return Number.isFinite(v) ? Number(v.toFixed(digits)) : NaN;
+}

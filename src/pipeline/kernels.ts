@@ -1,0 +1,60 @@
+// The kernels of every stage, chosen through one DeviceSelection (devices.ts). Platform-free:
+// the GPU kernels are loaded only when a GPU is wanted (dynamic imports, so `--device cpu`
+// never loads a WGSL host) and built on the selection's device, which they do not own
+// (destroyContextOnDispose: false: the selection releases the device once, at its end). The
+// fit's CPU kernel is the caller's: the Node worker pool in the CLI, the float64 kernel in the
+// browser's worker.
+import type { FitKernel } from '../core/fit-types.ts';
+import type { SeasonsKernel } from '../core/seasons.ts';
+import type { AltKernel } from '../core/alt.ts';
+import type { CompareKernel, VerticalKernel } from '../core/two-track.ts';
+import type { GpuContext } from '../gpu/device.ts';
+import { CpuSeasonsKernel } from '../cpu/seasons.ts';
+import { CpuAltKernel } from '../cpu/alt.ts';
+import { CpuCompareKernel, CpuVerticalKernel } from '../cpu/compare.ts';
+import { FallbackFitKernel } from './fallback-kernel.ts';
+import { FallbackSeasonsKernel } from './seasons.ts';
+import { FallbackAltKernel } from './alt.ts';
+import type { DeviceSelection, SelectedKernel, WholeRunKernel } from './devices.ts';
+
+const shared = { destroyContextOnDispose: false } as const;
+
+export async function gpuFitKernel(ctx: GpuContext): Promise<FitKernel> {
+  return (await import('../gpu/fit-kernel.ts')).createGpuFitKernel(ctx, shared);
+}
+export async function gpuSeasonsKernel(ctx: GpuContext): Promise<SeasonsKernel> {
+  return (await import('../gpu/seasons-kernel.ts')).createGpuSeasonsKernel(ctx, shared);
+}
+export async function gpuAltKernel(ctx: GpuContext): Promise<AltKernel> {
+  return (await import('../gpu/alt-kernel.ts')).createGpuAltKernel(ctx, shared);
+}
+export async function gpuCompareKernel(ctx: GpuContext): Promise<CompareKernel> {
+  return (await import('../gpu/compare-kernel.ts')).createGpuCompareKernel(ctx, shared);
+}
+export async function gpuVerticalKernel(ctx: GpuContext): Promise<VerticalKernel> {
+  return (await import('../gpu/vertical-kernel.ts')).createGpuVerticalKernel(ctx, shared);
+}
+
+/** The fit kernel: GPU (behind FallbackFitKernel under auto) or `makeCpu`. */
+export function selectFitKernel(devices: DeviceSelection, makeCpu: () => FitKernel, log?: (line: string) => void): Promise<SelectedKernel<FitKernel>> {
+  return devices.selectKernel<FitKernel>(gpuFitKernel, makeCpu, FallbackFitKernel, log);
+}
+
+/** The per-year kernel of `seasons`: on the GPU when the fit kernel runs there, else float64. */
+export function selectSeasonsKernel(devices: DeviceSelection, fitKernel: FitKernel, log?: (line: string) => void): Promise<SelectedKernel<SeasonsKernel>> {
+  if (fitKernel.kind !== 'gpu') return Promise.resolve({ kernel: new CpuSeasonsKernel(), notes: [] });
+  return devices.selectKernel<SeasonsKernel>(gpuSeasonsKernel, () => new CpuSeasonsKernel(), FallbackSeasonsKernel, log);
+}
+
+export function selectAltKernel(devices: DeviceSelection, log?: (line: string) => void): Promise<SelectedKernel<AltKernel>> {
+  return devices.selectKernel<AltKernel>(gpuAltKernel, () => new CpuAltKernel(), FallbackAltKernel, log);
+}
+
+/** A whole two-track comparison on the GPU, rerun on the CPU if it fails under auto. */
+export function withCompareKernel<R>(devices: DeviceSelection, run: (k: CompareKernel) => Promise<R>, notes: string[], log: (line: string) => void) {
+  return devices.withWholeRunKernel<CompareKernel & WholeRunKernel, R>(gpuCompareKernel, () => new CpuCompareKernel(), run, notes, log);
+}
+
+export function withVerticalKernel<R>(devices: DeviceSelection, run: (k: VerticalKernel) => Promise<R>, notes: string[], log: (line: string) => void) {
+  return devices.withWholeRunKernel<VerticalKernel & WholeRunKernel, R>(gpuVerticalKernel, () => new CpuVerticalKernel(), run, notes, log);
+}
