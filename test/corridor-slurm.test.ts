@@ -13,7 +13,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCorridor, writeCorridor } from '../data/make-corridor.ts';
 import { runCorridor } from '../src/pipeline/corridor.ts';
-import { commandStages } from '../src/pipeline/corridor-stages.ts';
 import { readRaster } from '../src/io/raster-node.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -115,7 +114,7 @@ describe.runIf(SLURM_AVAILABLE)('the Slurm recipe on a single-node Slurm', () =>
     expect(ids).toHaveLength(2);
     // Meanwhile, the local whole run to compare with.
     const local = path.join(dir, 'out-local');
-    await runCorridor(manifest, local, { device: 'cpu', shard: null, force: false, stages: commandStages(), log: () => {} });
+    await runCorridor(manifest, local, { device: 'cpu', shard: null, force: false, log: () => {} });
     let state = '';
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeCorridor, writeCorridor, type Corridor, type Direction } from '../data/make-corridor.ts';
 import { runCorridor, type CorridorSummary } from '../src/pipeline/corridor.ts';
-import { commandStages } from '../src/pipeline/corridor-stages.ts';
 import { BLOCK_KEYS, readCorridorManifest } from '../src/pipeline/corridor-manifest.ts';
 import { listUnits, parseShard, unitsOfShard } from '../src/pipeline/corridor-units.ts';
 import { mosaicDirection } from '../src/pipeline/mosaic.ts';
@@ -66,7 +65,7 @@ describe('permasar corridor on a synthetic corridor', () => {
   let whole: CorridorSummary;
   const logs: string[] = [];
   const run = (out: string, opts: { shard?: string; force?: boolean; manifestFile?: string } = {}) => runCorridor(opts.manifestFile ?? manifest, out, {
-    device: 'cpu', shard: opts.shard ? parseShard(opts.shard) : null, force: Boolean(opts.force), stages: commandStages(), log: (l) => logs.push(l),
+    device: 'cpu', shard: opts.shard ? parseShard(opts.shard) : null, force: Boolean(opts.force), log: (l) => logs.push(l),
   });
 
   beforeAll(async () => {
@@ -246,6 +245,10 @@ describe('permasar corridor on a synthetic corridor', () => {
       await expect(readCorridorManifest(file), what).rejects.toThrow(pattern);
       await expect(readCorridorManifest(file)).rejects.toThrow(file);
     }
+    // A value the command would refuse is refused the same way, naming the key, before anything runs.
+    const badValue = path.join(dir, 'bad-value.json');
+    await writeFile(badValue, JSON.stringify({ ...base, fit: { minEpochs: 3 } }));
+    await expect(run(path.join(dir, 'never'), { manifestFile: badValue })).rejects.toThrow(/bad-value\.json: "fit\.min-epochs": must be an integer > 7/);
     // Through the command: exit 1, one line, no output folder.
     const file = path.join(dir, 'bad-unknown-top-key.json');
     const errors: string[] = [];

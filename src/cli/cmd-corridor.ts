@@ -3,7 +3,6 @@
 // The job itself is src/pipeline/corridor.ts; this parses, prints and draws the progress.
 import { InputError } from '../core/errors.ts';
 import { runCorridor, type DeviceChoice } from '../pipeline/corridor.ts';
-import { commandStages } from '../pipeline/corridor-stages.ts';
 import { parseShard } from '../pipeline/corridor-units.ts';
 import { ProgressBar, formatSeconds } from './progress.ts';
 import { choiceOption, requiredString } from './options.ts';
@@ -60,7 +59,7 @@ export const corridorCommand: Command = {
       console.log(line);
     };
     const summary = await runCorridor(positionals[0], out, {
-      device, shard, force: Boolean(values.force), stages: commandStages(), log: say,
+      device, shard, force: Boolean(values.force), log: say,
       progress: (done, total) => bar.update(done, total),
     });
     bar.done();

@@ -46,13 +46,13 @@ export interface CorridorManifest {
  * compare's folders and alt's amplitude are the mosaics). `files`: values that are paths.
  * A test checks every key is an option of its command.
  */
-export const BLOCK_KEYS: Record<'fit' | 'mosaic' | 'compare' | 'vertical' | 'alt' | 'hazards', { command: string | null; keys: string[]; files: string[]; fileLists: string[] }> = {
-  fit: { command: 'fit', keys: ['unit', 'wavelength', 'mask-min', 'mask-dataset', 'incidence', 'min-epochs', 'tolerance', 'expected-extrema', 'tile-rows'], files: [], fileLists: [] },
-  mosaic: { command: null, keys: ['block-rows', 'max-overlap-samples'], files: [], fileLists: [] },
-  compare: { command: 'compare', keys: ['rate-threshold', 'amplitude-threshold', 'in-phase-days', 'anti-phase-days', 'anti-phase-tolerance'], files: [], fileLists: [] },
-  vertical: { command: 'vertical', keys: ['incidence'], files: [], fileLists: [] },
-  alt: { command: 'alt', keys: ['moisture', 'sites', 'n', 'site-radius', 'outlier-k', 'smoothing', 'min-thaw-gap', 'rho-water', 'rho-ice'], files: ['moisture', 'sites'], fileLists: [] },
-  hazards: { command: 'hazards', keys: ['lines', 'features', 'class-property', 'type-property', 'buffers', 'nearest-search'], files: ['lines'], fileLists: ['features'] },
+export const BLOCK_KEYS: Record<'fit' | 'mosaic' | 'compare' | 'vertical' | 'alt' | 'hazards', { command: string | null; keys: string[]; files: string[]; fileLists: string[]; fileOrNumber: string[] }> = {
+  fit: { command: 'fit', keys: ['unit', 'wavelength', 'mask-min', 'mask-dataset', 'incidence', 'min-epochs', 'tolerance', 'expected-extrema', 'tile-rows'], files: [], fileLists: [], fileOrNumber: ['incidence'] },
+  mosaic: { command: null, keys: ['block-rows', 'max-overlap-samples'], files: [], fileLists: [], fileOrNumber: [] },
+  compare: { command: 'compare', keys: ['rate-threshold', 'amplitude-threshold', 'in-phase-days', 'anti-phase-days', 'anti-phase-tolerance'], files: [], fileLists: [], fileOrNumber: [] },
+  vertical: { command: 'vertical', keys: ['incidence'], files: [], fileLists: [], fileOrNumber: ['incidence'] },
+  alt: { command: 'alt', keys: ['moisture', 'sites', 'n', 'site-radius', 'outlier-k', 'smoothing', 'min-thaw-gap', 'rho-water', 'rho-ice', 'amplitude-unit'], files: ['sites'], fileLists: [], fileOrNumber: ['moisture'] },
+  hazards: { command: 'hazards', keys: ['lines', 'features', 'class-property', 'type-property', 'buffers', 'nearest-search'], files: ['lines'], fileLists: ['features'], fileOrNumber: [] },
 };
 
 const TOP_KEYS = ['ascending', 'descending', 'fit', 'mosaic', 'compare', 'vertical', 'alt', 'hazards', 'reference'];
@@ -153,7 +153,9 @@ export async function readCorridorManifest(file: string): Promise<CorridorManife
           paths.push(p);
         }
         out[key] = paths;
-      } else if (spec.files.includes(key)) {
+      } else if (spec.fileOrNumber.includes(key) && (typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))))) {
+        out[key] = Number(value);
+      } else if (spec.files.includes(key) || spec.fileOrNumber.includes(key)) {
         if (typeof value !== 'string') fail(at, 'must be a path');
         const p = resolvePath(value as string);
         if (!(await isFile(p))) fail(at, `${p} not found`);

@@ -17,29 +17,22 @@ import path from 'node:path';
 import { mkdir, readFile, rename, writeFile, stat } from 'node:fs/promises';
 import { InputError } from '../core/errors.ts';
 import { beginOutput } from '../io/output-dir-node.ts';
-import { readCorridorManifest, type CorridorManifest, type OptionBlock } from './corridor-manifest.ts';
+import { readCorridorManifest, type CorridorManifest } from './corridor-manifest.ts';
 import { listUnits, unitFingerprint, unitIsDone, unitsOfShard, writeUnitRecord, type Shard, type WorkUnit } from './corridor-units.ts';
 import { mosaicDirection, type MosaicSummary } from './mosaic.ts';
+import { jobStages, type CorridorStages } from './corridor-stages.ts';
+import { nodeDeviceSelection } from './devices-node.ts';
+import type { DeviceChoice } from './devices.ts';
+import type { JobContext } from './jobs/context.ts';
 
-export type DeviceChoice = 'gpu' | 'cpu' | 'auto';
-
-/**
- * How the corridor runs each stage (the fit, compare, vertical, alt and hazards jobs): each writes
- * a complete output folder at `outDir` (through its own staging) and returns its summary.
- */
-export interface CorridorStages {
-  fit(input: { stack: string; geometry: string | null; mask: string | null }, options: OptionBlock, outDir: string, device: DeviceChoice): Promise<Record<string, unknown>>;
-  compare(ascDir: string, descDir: string, options: OptionBlock, outDir: string, device: DeviceChoice): Promise<Record<string, unknown>>;
-  vertical(fitDir: string, options: OptionBlock, outDir: string, device: DeviceChoice): Promise<Record<string, unknown>>;
-  alt(amplitudeFile: string, options: OptionBlock, outDir: string, device: DeviceChoice): Promise<Record<string, unknown>>;
-  hazards(options: OptionBlock, outDir: string): Promise<Record<string, unknown>>;
-}
+export type { DeviceChoice };
 
 export interface CorridorRunOptions {
   device: DeviceChoice;
   shard: Shard | null;
   force: boolean;
-  stages: CorridorStages;
+  /** How stages run (default: the jobs of src/pipeline/jobs/ with the manifest's options). */
+  stages?: (manifest: CorridorManifest) => CorridorStages;
   /** Result lines (one per frame, one per stage). */
   log(line: string): void;
   /** Overall progress: work done and total, in units (frames and stages). */
@@ -86,8 +79,20 @@ async function stageInto<T>(outDir: string, write: (staging: string) => Promise<
 }
 
 export async function runCorridor(manifestPath: string, outDir: string, options: CorridorRunOptions): Promise<CorridorSummary> {
-  const started = Date.now();
   const manifest: CorridorManifest = await readCorridorManifest(manifestPath);
+  // Options converted and checked before anything runs; one device selection for the whole run
+  // (the GPU acquired once, kernels shared by every job).
+  const stages = (options.stages ?? jobStages)(manifest);
+  const devices = nodeDeviceSelection(options.device);
+  try {
+    return await runCorridorWith(manifest, stages, outDir, options, { device: options.device, log: () => {}, kernels: devices });
+  } finally {
+    await devices.dispose();
+  }
+}
+
+async function runCorridorWith(manifest: CorridorManifest, stages: CorridorStages, outDir: string, options: CorridorRunOptions, ctx: JobContext): Promise<CorridorSummary> {
+  const started = Date.now();
   const out = path.resolve(outDir);
   try {
     await mkdir(path.join(out, 'frames'), { recursive: true });
@@ -119,7 +124,7 @@ export async function runCorridor(manifestPath: string, outDir: string, options:
       options.log(`${label}: done before, inputs and options unchanged — skipped`);
       summary.frames.push({ name: unit.frame.name, direction: unit.frame.direction, stack: unit.frame.stack, status: 'skipped', seconds: 0, ...(await frameCounts(unit)) });
     } else {
-      const fit = await options.stages.fit({ stack: unit.frame.stack, geometry: unit.frame.geometry, mask: unit.frame.mask }, manifest.fit, unit.outDir, options.device);
+      const fit = await stages.fit({ stack: unit.frame.stack, geometry: unit.frame.geometry, mask: unit.frame.mask }, unit.outDir, ctx);
       const seconds = (Date.now() - t0) / 1000;
       await writeUnitRecord(unit, fingerprint, { seconds, device: (fit as { device?: unknown }).device ?? null });
       const counts = await frameCounts(unit);
@@ -189,7 +194,7 @@ export async function runCorridor(manifestPath: string, outDir: string, options:
 
   const both = mosaicDirs.asc && mosaicDirs.desc;
   const compare = await runStage('compare', 'direction', both ? null : 'needs ascending and descending frames',
-    (dir) => options.stages.compare(mosaicDirs.asc!, mosaicDirs.desc!, manifest.compare ?? {}, dir, options.device));
+    (dir) => stages.compare(mosaicDirs.asc!, mosaicDirs.desc!, dir, ctx));
   tick('compare');
 
   const verticalDirs: Partial<Record<'asc' | 'desc', string>> = {};
@@ -199,7 +204,7 @@ export async function runCorridor(manifestPath: string, outDir: string, options:
     const hasIncidence = mosaic ? (await folderExists(mosaic)) && summary.mosaics[key]!.products.includes('incidence.tif') : false;
     const reason = !mosaic ? `no ${key === 'asc' ? 'ascending' : 'descending'} mosaic`
       : !hasIncidence && manifest.vertical?.incidence === undefined ? 'no incidence angle: give the frames a "geometry" (geometryGeo.h5) or "vertical": {"incidence": DEG}' : null;
-    const r = await runStage(`vertical ${key}`, `${key}-vertical`, reason, (dir) => options.stages.vertical(mosaic!, manifest.vertical ?? {}, dir, options.device));
+    const r = await runStage(`vertical ${key}`, `${key}-vertical`, reason, (dir) => stages.vertical(mosaic!, dir, ctx));
     if (r) verticalDirs[key] = path.join(out, `${key}-vertical`);
   }
   tick('vertical');
@@ -207,10 +212,10 @@ export async function runCorridor(manifestPath: string, outDir: string, options:
 
   const altSource = verticalDirs.asc ?? verticalDirs.desc;
   const alt = await runStage('alt', 'alt', !manifest.alt ? 'no "alt" block in the manifest' : !altSource ? 'no vertical amplitude (needs incidence angles)' : null,
-    (dir) => options.stages.alt(path.join(altSource!, 'amplitude_vertical.tif'), manifest.alt!, dir, options.device));
+    (dir) => stages.alt(path.join(altSource!, 'amplitude_vertical.tif'), dir, ctx));
   tick('alt');
   const hazards = await runStage('hazards', 'hazards', !manifest.hazards ? 'no "hazards" block in the manifest' : null,
-    (dir) => options.stages.hazards(manifest.hazards!, dir));
+    (dir) => stages.hazards(dir, ctx));
   tick('hazards');
 
   // Corridor-wide counts: the mosaics' pixel counts, and the direction classes where compared.
