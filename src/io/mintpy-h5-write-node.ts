@@ -118,7 +118,9 @@ export async function writeMintpyTimeseriesRows(
     ...input.attributes,
   };
   await create(path, attributes, (f) => {
-    const chunkCols = Math.min(grid.width, 1024);
+    // Chunks of ≤ 1024 columns splitting the width evenly: a last, mostly empty chunk would
+    // still be stored whole (HDF5 allocates full chunks), nearly doubling a 1 030-column file.
+    const chunkCols = Math.ceil(grid.width / Math.ceil(grid.width / 1024));
     const dataset = f.create_dataset({
       name: 'timeseries',
       data: new Float32Array(dates.length * blockRows * grid.width),
