@@ -5,7 +5,8 @@ import { InputError } from '../core/errors.ts';
 import { runCorridor, type DeviceChoice } from '../pipeline/corridor.ts';
 import { parseShard } from '../pipeline/corridor-units.ts';
 import { ProgressBar, formatSeconds } from './progress.ts';
-import { choiceOption, requiredString } from './options.ts';
+import { requiredString } from './options.ts';
+import { deviceOption } from './job-context.ts';
 import type { Command } from './command.ts';
 
 const USAGE = `usage: permasar corridor MANIFEST --out DIR [--device gpu|cpu|auto] [--shard I/N] [--force]
@@ -49,7 +50,7 @@ export const corridorCommand: Command = {
   async run(values, positionals) {
     const quiet = Boolean(values.quiet);
     const out = requiredString(values, 'out');
-    const device = choiceOption<DeviceChoice>(values, 'device', ['gpu', 'cpu', 'auto'], 'auto');
+    const device: DeviceChoice = deviceOption(values);
     const shard = values.shard !== undefined ? parseShard(String(values.shard)) : null;
     if (values.shard !== undefined && typeof values.shard !== 'string') throw new InputError('--shard', 'takes I/N');
     const bar = new ProgressBar('corridor', !quiet && Boolean(process.stderr.isTTY));
