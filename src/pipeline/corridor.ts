@@ -103,9 +103,15 @@ async function runCorridorWith(manifest: CorridorManifest, stages: CorridorStage
   const mine = unitsOfShard(units, options.shard);
   const merging = options.shard === null;
   const stageNames = merging ? ['mosaic asc', 'mosaic desc', 'compare', 'vertical', 'alt', 'hazards'] : [];
-  const total = mine.length + stageNames.length;
+  // Progress in hundredths of a unit (a frame or a stage), so a frame's tiles move the bar and
+  // the time remaining is estimated within a frame too.
+  const total = 100 * (mine.length + stageNames.length);
   let done = 0;
-  const tick = (label: string) => options.progress?.(++done, total, label);
+  const tick = (label: string) => { done += 100; options.progress?.(done, total, label); };
+  const within = (label: string): JobContext => ({
+    ...ctx,
+    progress: (d, t) => options.progress?.(done + (t > 0 ? Math.min(99, Math.floor((100 * d) / t)) : 0), total, label),
+  });
   options.progress?.(0, total, 'starting');
 
   const summary: CorridorSummary = {
@@ -124,7 +130,7 @@ async function runCorridorWith(manifest: CorridorManifest, stages: CorridorStage
       options.log(`${label}: done before, inputs and options unchanged — skipped`);
       summary.frames.push({ name: unit.frame.name, direction: unit.frame.direction, stack: unit.frame.stack, status: 'skipped', seconds: 0, ...(await frameCounts(unit)) });
     } else {
-      const fit = await stages.fit({ stack: unit.frame.stack, geometry: unit.frame.geometry, mask: unit.frame.mask }, unit.outDir, ctx);
+      const fit = await stages.fit({ stack: unit.frame.stack, geometry: unit.frame.geometry, mask: unit.frame.mask }, unit.outDir, within(`frame ${unit.frame.name}`));
       const seconds = (Date.now() - t0) / 1000;
       await writeUnitRecord(unit, fingerprint, { seconds, device: (fit as { device?: unknown }).device ?? null });
       const counts = await frameCounts(unit);
@@ -167,6 +173,7 @@ async function runCorridorWith(manifest: CorridorManifest, stages: CorridorStage
         referenceLatLon: manifest.reference?.lalo ?? null,
         referenceLabel: `${manifest.file}: "reference.lalo"`,
         log: (line) => options.log(`${stage}: ${line.replace(/^mosaic: /, '')}`),
+        progress: (d, t) => within(stage).progress?.(d, t, stage),
       });
       // A fit folder on the mosaic grid (compare and vertical read it as one): command "fit".
       await writeFile(path.join(staging, 'summary.json'), JSON.stringify({ software: 'permasar', command: 'fit', made: 'corridor mosaic', direction: key, ...m }, null, 2) + '\n');
