@@ -74,7 +74,7 @@ describe('permasar corridor on a synthetic corridor', () => {
     corridor = makeCorridor({ seed: SEED, intervalDays: 30, offLatticeLastDescending: true });
     manifest = await writeCorridor(dir, corridor, { fit: { minEpochs: 10 }, compare: {} });
     whole = await run(path.join(dir, 'whole'));
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
   const read = (out: string, file: string) => readRaster(path.join(dir, out, file));
@@ -189,7 +189,7 @@ describe('permasar corridor on a synthetic corridor', () => {
       }
     }
     expect(merged.mosaics.asc!.frames.map((f) => f.offsetMmPerYear)).toEqual(whole.mosaics.asc!.frames.map((f) => f.offsetMmPerYear));
-  });
+  }, 120_000);
 
   it('a rerun skips finished frames; a changed option or --force redoes them', async () => {
     logs.length = 0;
@@ -208,7 +208,7 @@ describe('permasar corridor on a synthetic corridor', () => {
     // Per unit: with the original options, a1 (untouched) is still done.
     const a1 = await run(path.join(dir, 'whole'), { shard: '1/6' });
     expect(a1.frames).toMatchObject([{ name: 'a1', status: 'skipped' }]);
-  }, 60_000);
+  }, 120_000);
 
   it('references the mosaic to reference.lalo', async () => {
     const frames = corridor.frames.filter((f) => f.direction === 'ascending');
