@@ -1,0 +1,72 @@
+// `permasar corridor MANIFEST --out DIR`: every frame of a corridor fitted, mosaicked per orbit
+// direction without seams, then compare, vertical, alt and hazards on the mosaics (issue 12).
+// The job itself is src/pipeline/corridor.ts; this parses, prints and draws the progress.
+import { InputError } from '../core/errors.ts';
+import { runCorridor, type DeviceChoice } from '../pipeline/corridor.ts';
+import { parseShard } from '../pipeline/corridor-units.ts';
+import { ProgressBar, formatSeconds } from './progress.ts';
+import { requiredString } from './options.ts';
+import { deviceOption } from './job-context.ts';
+import type { Command } from './command.ts';
+
+const USAGE = `usage: permasar corridor MANIFEST --out DIR [--device gpu|cpu|auto] [--shard I/N] [--force]
+
+MANIFEST is a JSON file (paths relative to its folder):
+  {"ascending":  [{"name": "a0", "stack": "asc/frame0/timeseries.h5", "geometry": "asc/frame0/geometryGeo.h5",
+                   "mask": "asc/frame0/temporalCoherence.h5"}, ...],
+   "descending": [{"name": "d0", "stack": "desc/frame0/timeseries.h5", "geometry": "..."}, ...],
+   "fit": {"mask-min": 0.6}, "mosaic": {"block-rows": 256}, "compare": {}, "vertical": {},
+   "alt": {"moisture": "smap_october.tif", "sites": "alt_sites.csv"},
+   "hazards": {"lines": "lines.geojson", "features": ["slumps.geojson"]},
+   "reference": {"lalo": [34.8, 92.9]}}
+Option blocks take the options of the command of the same name (permasar fit --help, ...),
+kebab-case or camelCase. A stage whose inputs are absent is skipped and says so.
+
+Outputs: OUT/frames/<name>/ (each frame's fit), OUT/asc/ and OUT/desc/ (fit's products mosaicked,
+each frame's reference offset removed), OUT/direction/, OUT/asc-vertical/, OUT/desc-vertical/,
+OUT/alt/, OUT/hazards/, OUT/summary.json.
+
+options:
+  --out DIR               output folder; shared by shards, reruns skip finished frames
+  --device gpu|cpu|auto   where the kernels run (default auto: GPU if an adapter exists)
+  --shard I/N             fit only the frames with index % N = I (I = 0 … N−1, e.g.
+                          $SLURM_ARRAY_TASK_ID with sbatch --array=0-(N-1)) and stop; a run
+                          without --shard then finds them done and merges
+  --force                 refit frames even when their inputs and options are unchanged
+  --quiet                 no progress or result lines on the terminal`;
+
+export const corridorCommand: Command = {
+  name: 'corridor',
+  summary: 'every frame of a corridor: fit, seamless mosaics per direction, later stages (shardable)',
+  usage: USAGE,
+  positionals: [1, 1],
+  options: {
+    out: { type: 'string' },
+    device: { type: 'string' },
+    shard: { type: 'string' },
+    force: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+  },
+  async run(values, positionals) {
+    const quiet = Boolean(values.quiet);
+    const out = requiredString(values, 'out');
+    const device: DeviceChoice = deviceOption(values);
+    const shard = values.shard !== undefined ? parseShard(String(values.shard)) : null;
+    if (values.shard !== undefined && typeof values.shard !== 'string') throw new InputError('--shard', 'takes I/N');
+    const bar = new ProgressBar('corridor', !quiet && Boolean(process.stderr.isTTY));
+    const say = (line: string) => {
+      if (quiet) return;
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+      console.log(line);
+    };
+    const summary = await runCorridor(positionals[0], out, {
+      device, shard, force: Boolean(values.force), log: say,
+      progress: (done, total) => bar.update(done, total),
+    });
+    bar.done();
+    if (shard) return;
+    const asc = summary.mosaics.asc, desc = summary.mosaics.desc;
+    const offsets = [asc, desc].filter(Boolean).flatMap((m) => m!.frames.map((f) => `${f.name} ${f.offsetMmPerYear >= 0 ? '+' : ''}${f.offsetMmPerYear.toFixed(2)}`));
+    say(`corridor: ${summary.frames.length} frames (${summary.frames.filter((f) => f.status === 'fitted').length} fitted, ${summary.frames.filter((f) => f.status === 'skipped').length} done before); offsets mm/yr: ${offsets.join(', ')}; ${formatSeconds(summary.seconds.total)} → ${out}`);
+  },
+};

@@ -1,0 +1,216 @@
+// The corridor manifest (issue 12): one JSON file naming every frame of both orbit directions and
+// the options of each stage. Paths are relative to the manifest's folder. Fixed names:
+// `ascending`, `descending` (lists of frames), a frame's `name`, `stack` (required), `geometry`,
+// `mask`; option blocks `fit`, `mosaic`, `compare`, `vertical`, `alt`, `hazards` use the option
+// names of the commands (`permasar fit --help`: "mask-min"; the camelCase spelling "maskMin" is
+// the same key), and `reference` holds `lalo` [lat, lon]. Anything else — an unknown key, a
+// missing file, two frames with one name — is one line naming the manifest and the key, before
+// anything runs. Node-only (checks files exist).
+import path from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { InputError } from '../core/errors.ts';
+
+export type Direction = 'ascending' | 'descending';
+
+export interface ManifestFrame {
+  name: string;
+  direction: Direction;
+  /** Absolute paths. */
+  stack: string;
+  geometry: string | null;
+  mask: string | null;
+}
+
+/** Option values as given (numbers, strings, booleans, lists), keyed by the command's option name. */
+export type OptionBlock = Record<string, string | number | boolean | (string | number)[]>;
+
+export interface CorridorManifest {
+  /** Absolute path of the manifest. */
+  file: string;
+  dir: string;
+  ascending: ManifestFrame[];
+  descending: ManifestFrame[];
+  /** Option blocks, keys in the commands' kebab-case spelling; file paths made absolute. */
+  fit: OptionBlock;
+  mosaic: OptionBlock;
+  compare: OptionBlock | null;
+  vertical: OptionBlock | null;
+  alt: OptionBlock | null;
+  hazards: OptionBlock | null;
+  reference: { lalo: [number, number] } | null;
+}
+
+/**
+ * Keys each block takes: the command's own option names, less those the corridor sets itself
+ * (out, overwrite, device, quiet, and the inputs it wires: fit's mask/geometry come per frame,
+ * compare's folders and alt's amplitude are the mosaics). `files`: values that are paths.
+ * A test checks every key is an option of its command.
+ */
+export const BLOCK_KEYS: Record<'fit' | 'mosaic' | 'compare' | 'vertical' | 'alt' | 'hazards', { command: string | null; keys: string[]; files: string[]; fileLists: string[]; fileOrNumber: string[] }> = {
+  fit: { command: 'fit', keys: ['unit', 'wavelength', 'mask-min', 'mask-dataset', 'incidence', 'min-epochs', 'tolerance', 'expected-extrema', 'tile-rows'], files: [], fileLists: [], fileOrNumber: ['incidence'] },
+  mosaic: { command: null, keys: ['block-rows', 'max-overlap-samples'], files: [], fileLists: [], fileOrNumber: [] },
+  compare: { command: 'compare', keys: ['rate-threshold', 'amplitude-threshold', 'in-phase-days', 'anti-phase-days', 'anti-phase-tolerance'], files: [], fileLists: [], fileOrNumber: [] },
+  vertical: { command: 'vertical', keys: ['incidence'], files: [], fileLists: [], fileOrNumber: ['incidence'] },
+  alt: { command: 'alt', keys: ['moisture', 'sites', 'n', 'site-radius', 'outlier-k', 'smoothing', 'min-thaw-gap', 'rho-water', 'rho-ice', 'amplitude-unit'], files: ['sites'], fileLists: [], fileOrNumber: ['moisture'] },
+  hazards: { command: 'hazards', keys: ['lines', 'features', 'class-property', 'type-property', 'buffers', 'nearest-search'], files: ['lines'], fileLists: ['features'], fileOrNumber: [] },
+};
+
+const TOP_KEYS = ['ascending', 'descending', 'fit', 'mosaic', 'compare', 'vertical', 'alt', 'hazards', 'reference'];
+const FRAME_KEYS = ['name', 'stack', 'geometry', 'mask'];
+
+/** "maskMin" → "mask-min"; kebab-case stays. */
+export function kebabCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Reads and checks a manifest; InputError(manifest, `"key": problem`) on the first fault. */
+export async function readCorridorManifest(file: string): Promise<CorridorManifest> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    throw new InputError(file, `cannot read the manifest (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(file, `not valid JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const fail = (key: string, problem: string): never => { throw new InputError(file, `"${key}": ${problem}`); };
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('(top level)', 'must be a JSON object with "ascending" and/or "descending"');
+  const top = json as Record<string, unknown>;
+  for (const k of Object.keys(top)) if (!TOP_KEYS.includes(k)) fail(k, `unknown key (known: ${TOP_KEYS.join(', ')})`);
+  const dir = path.dirname(abs);
+  const resolvePath = (v: string) => path.resolve(dir, v);
+
+  const names = new Map<string, string>();
+  const frames = async (direction: Direction): Promise<ManifestFrame[]> => {
+    const list = top[direction];
+    if (list === undefined) return [];
+    if (!Array.isArray(list)) return fail(direction, 'must be a list of frames');
+    const out: ManifestFrame[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const at = `${direction}[${i}]`;
+      const entry = list[i] as Record<string, unknown>;
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(at, 'must be an object with "name" and "stack"');
+      for (const k of Object.keys(entry)) if (!FRAME_KEYS.includes(k)) fail(`${at}.${k}`, `unknown key (a frame has: ${FRAME_KEYS.join(', ')})`);
+      const name = entry.name;
+      if (typeof name !== 'string' || name === '') fail(`${at}.name`, 'required, a non-empty string');
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name as string)) fail(`${at}.name`, `"${String(name)}" is not usable as a folder name (letters, digits, . _ -)`);
+      if (names.has(name as string)) fail(`${at}.name`, `"${String(name)}" is also the name of ${names.get(name as string)}; frame names must be unique`);
+      names.set(name as string, at);
+      const filePath = async (key: string, required: boolean): Promise<string | null> => {
+        const v = entry[key];
+        if (v === undefined) return required ? fail(`${at}.${key}`, 'required (the frame\'s MintPy timeseries.h5 or folder of GeoTIFFs)') : null;
+        if (typeof v !== 'string' || v === '') return fail(`${at}.${key}`, 'must be a path (relative to the manifest\'s folder)');
+        const p = resolvePath(v);
+        const ok = key === 'stack' ? await exists(p) : await isFile(p);
+        if (!ok) fail(`${at}.${key}`, `${p} not found`);
+        return p;
+      };
+      out.push({
+        name: name as string,
+        direction,
+        stack: (await filePath('stack', true))!,
+        geometry: await filePath('geometry', false),
+        mask: await filePath('mask', false),
+      });
+    }
+    return out;
+  };
+  const ascending = await frames('ascending');
+  const descending = await frames('descending');
+  if (ascending.length + descending.length === 0) fail('ascending', 'no frames in "ascending" nor "descending"');
+
+  const block = async (name: keyof typeof BLOCK_KEYS): Promise<OptionBlock | null> => {
+    const v = top[name];
+    if (v === undefined) return null;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(name, 'must be an object of options');
+    const spec = BLOCK_KEYS[name];
+    const out: OptionBlock = {};
+    for (const [rawKey, value] of Object.entries(v as Record<string, unknown>)) {
+      const key = kebabCase(rawKey);
+      const at = `${name}.${rawKey}`;
+      if (!spec.keys.includes(key)) fail(at, `unknown option (${name} takes: ${spec.keys.join(', ') || 'none'}${spec.command ? `, as permasar ${spec.command} --help names them` : ''})`);
+      if (key in out) fail(at, `given twice (as "${key}" and its camelCase spelling)`);
+      if (spec.fileLists.includes(key)) {
+        const list = Array.isArray(value) ? value : [value];
+        const paths: string[] = [];
+        for (let i = 0; i < list.length; i++) {
+          if (typeof list[i] !== 'string') fail(`${at}[${i}]`, 'must be a path');
+          const p = resolvePath(list[i] as string);
+          if (!(await isFile(p))) fail(`${at}[${i}]`, `${p} not found`);
+          paths.push(p);
+        }
+        out[key] = paths;
+      } else if (spec.fileOrNumber.includes(key) && (typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))))) {
+        out[key] = Number(value);
+      } else if (spec.files.includes(key) || spec.fileOrNumber.includes(key)) {
+        if (typeof value !== 'string') fail(at, 'must be a path');
+        const p = resolvePath(value as string);
+        if (!(await isFile(p))) fail(at, `${p} not found`);
+        out[key] = p;
+      } else if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') {
+        if (typeof value === 'number' && !Number.isFinite(value)) fail(at, 'must be a finite number');
+        out[key] = value;
+      } else if (Array.isArray(value) && value.every((x) => typeof x === 'number')) {
+        out[key] = value as number[];
+      } else {
+        fail(at, 'must be a number, a string, or a list of numbers');
+      }
+    }
+    return out;
+  };
+  let reference: CorridorManifest['reference'] = null;
+  if (top.reference !== undefined) {
+    const r = top.reference as Record<string, unknown>;
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) fail('reference', 'must be an object: {"lalo": [lat, lon]}');
+    for (const k of Object.keys(r)) if (k !== 'lalo') fail(`reference.${k}`, 'unknown key (reference takes: lalo)');
+    const lalo = r.lalo;
+    if (!Array.isArray(lalo) || lalo.length !== 2 || !lalo.every((x) => typeof x === 'number' && Number.isFinite(x))) fail('reference.lalo', 'must be [lat, lon] in degrees');
+    const [lat, lon] = lalo as number[];
+    if (Math.abs(lat) > 90 || Math.abs(lon) > 180) fail('reference.lalo', `[${lat}, ${lon}] is not a latitude and longitude in degrees`);
+    reference = { lalo: [lat, lon] };
+  }
+  const alt = await block('alt');
+  if (alt && alt.moisture === undefined) fail('alt.moisture', 'required when "alt" is given (the October soil moisture raster)');
+  const hazards = await block('hazards');
+  if (hazards && (hazards.lines === undefined || hazards.features === undefined)) fail(hazards.lines === undefined ? 'hazards.lines' : 'hazards.features', 'required when "hazards" is given');
+  return {
+    file: abs,
+    dir,
+    ascending,
+    descending,
+    fit: (await block('fit')) ?? {},
+    mosaic: (await block('mosaic')) ?? {},
+    compare: await block('compare'),
+    vertical: await block('vertical'),
+    alt,
+    hazards,
+    reference,
+  };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every frame in unit order: ascending then descending, each in manifest order. */
+export function manifestFrames(m: CorridorManifest): ManifestFrame[] {
+  return [...m.ascending, ...m.descending];
+}
