@@ -78,6 +78,15 @@ export const DEFAULT_MASK_MIN = 0.6;
 
 export type FitJobSummary = FitSummary;
 
+/** The fit kernel's options: the job's where given, the study's defaults elsewhere (fit and seasons). */
+export function fitOptionsWithDefaults(jobOptions: Partial<FitOptions>): FitOptions {
+  return {
+    minValidEpochs: jobOptions.minValidEpochs ?? DEFAULT_FIT_OPTIONS.minValidEpochs,
+    extremaTolerance: jobOptions.extremaTolerance ?? DEFAULT_FIT_OPTIONS.extremaTolerance,
+    expectedExtrema: jobOptions.expectedExtrema ?? DEFAULT_FIT_OPTIONS.expectedExtrema,
+  };
+}
+
 export async function fitJob(inputs: FitJobInputs, options: FitJobOptions, outDir: string, ctx: JobContext): Promise<FitJobSummary> {
   return (await runFitJob(inputs, options, outDir, ctx)).summary;
 }
@@ -88,11 +97,7 @@ export async function runFitJob(inputs: FitJobInputs, jobOptions: FitJobOptions,
   const say = (line: string) => ctx.log(line);
   const outDir = path.resolve(outDirGiven);
   const stackPath = inputs.stack;
-  const options: FitOptions = {
-    minValidEpochs: jobOptions.minValidEpochs ?? DEFAULT_FIT_OPTIONS.minValidEpochs,
-    extremaTolerance: jobOptions.extremaTolerance ?? DEFAULT_FIT_OPTIONS.extremaTolerance,
-    expectedExtrema: jobOptions.expectedExtrema ?? DEFAULT_FIT_OPTIONS.expectedExtrema,
-  };
+  const options = fitOptionsWithDefaults(jobOptions);
   const maskMin = jobOptions.maskMin ?? DEFAULT_MASK_MIN;
 
   const opened = await openStack(path.resolve(stackPath), { allowRadarCoded: true });

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { InputError } from '../../core/errors.ts';
-import { DEFAULT_FIT_OPTIONS, type FitKernel, type FitOptions, type FitProductKey } from '../../core/fit-types.ts';
+import { type FitKernel, type FitOptions, type FitProductKey } from '../../core/fit-types.ts';
 import { DEFAULT_SEASONS_OPTIONS, type SeasonsKernel, type SeasonsOptions } from '../../core/seasons.ts';
 import { resolveStackScale, checkEpochCount } from '../fit-setup.ts';
 import { buildFitSummary, type FitSummary } from '../fit-summary.ts';
@@ -30,7 +30,7 @@ import { openStack } from '../../io/stack-node.ts';
 import { beginOutput } from '../../io/output-dir-node.ts';
 import { createGeoTiffFile, writeGeoTiffFile, type GeoTiffFileWriter } from '../../io/geotiff-write-node.ts';
 import { readAligned, readStackIncidence } from './inputs-node.ts';
-import { DEFAULT_MASK_MIN, type FitJobOptions } from './fit.ts';
+import { DEFAULT_MASK_MIN, fitOptionsWithDefaults, type FitJobOptions } from './fit.ts';
 import { applyStackSelection } from '../stack-selection.ts';
 import { formatSeconds } from './format.ts';
 import type { JobContext } from './context.ts';
@@ -58,11 +58,7 @@ export async function runSeasonsJob(inputs: SeasonsJobInputs, jobOptions: Season
   const say = (line: string) => ctx.log(line);
   const outDir = path.resolve(outDirGiven);
   const stackPath = inputs.stack;
-  const options: FitOptions = {
-    minValidEpochs: jobOptions.minValidEpochs ?? DEFAULT_FIT_OPTIONS.minValidEpochs,
-    extremaTolerance: jobOptions.extremaTolerance ?? DEFAULT_FIT_OPTIONS.extremaTolerance,
-    expectedExtrema: jobOptions.expectedExtrema ?? DEFAULT_FIT_OPTIONS.expectedExtrema,
-  };
+  const options: FitOptions = fitOptionsWithDefaults(jobOptions);
   const seasonsOptions: SeasonsOptions = {
     minYearEpochs: jobOptions.minYearEpochs ?? DEFAULT_SEASONS_OPTIONS.minYearEpochs,
     minYearMonths: jobOptions.minYearMonths ?? DEFAULT_SEASONS_OPTIONS.minYearMonths,
