@@ -8,7 +8,7 @@
 // device memory stays bounded by one chunk. Every submission runs inside validation and
 // out-of-memory error scopes, and a lost device rejects the call: never a tile of zeros.
 import type { AltKernel, AltKernelParams, AltTile, AltTileResult } from '../core/alt.ts';
-import { BufferUsage, type GpuContext } from './device.ts';
+import { BufferUsage, type GpuContext, destroyBuffer } from './device.ts';
 import {
   cachedPipeline,
   checkUniformLayout,
@@ -210,11 +210,11 @@ export class GpuAltKernel implements AltKernel {
         out.status[first + p] = status;
       }
     } finally {
-      paramsBuffer.destroy();
-      centresBuffer.destroy();
-      inputBuffer.destroy();
-      outputBuffer.destroy();
-      readback.destroy();
+      destroyBuffer(paramsBuffer);
+      destroyBuffer(centresBuffer);
+      destroyBuffer(inputBuffer);
+      destroyBuffer(outputBuffer);
+      destroyBuffer(readback);
     }
   }
 

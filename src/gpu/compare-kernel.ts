@@ -21,7 +21,7 @@ import {
   type CompareOutputs,
   type CompareTile,
 } from '../core/two-track.ts';
-import { BufferUsage, type GpuContext } from './device.ts';
+import { BufferUsage, type GpuContext, destroyBuffer } from './device.ts';
 import {
   cachedPipeline,
   checkUniformLayout,
@@ -186,10 +186,10 @@ export class PlaneKernel {
         out.set(chunkOut.subarray(k * count, (k + 1) * count), k * nPixels + first);
       }
     } finally {
-      paramsBuffer.destroy();
-      inputBuffer.destroy();
-      outputBuffer.destroy();
-      readback.destroy();
+      destroyBuffer(paramsBuffer);
+      destroyBuffer(inputBuffer);
+      destroyBuffer(outputBuffer);
+      destroyBuffer(readback);
     }
   }
 

@@ -4,7 +4,7 @@
 // Each kernel module (fit-kernel.ts, alt-kernel.ts, compare-kernel.ts) still owns its WGSL, its
 // bind-group layout (the binding types it passes here), its buffers and its dispatch size
 // (STYLE.md: one kernel = one .wgsl + one TS module).
-import { MapModeRead, ShaderStageCompute, type GpuContext } from './device.ts';
+import { MapModeRead, ShaderStageCompute, trackNativeMap, type GpuContext } from './device.ts';
 
 export interface ComputePipeline {
   pipeline: GPUComputePipeline;
@@ -144,7 +144,9 @@ export function mapReadOrFail(ctx: GpuContext, buffer: GPUBuffer, bytes: number)
   const mapped = new Promise<void>((resolve, reject) => {
     rejecter = reject;
     maps.add(reject);
-    buffer.mapAsync(MapModeRead, 0, bytes).then(resolve, reject);
+    const nativeMap = buffer.mapAsync(MapModeRead, 0, bytes);
+    trackNativeMap(ctx.device, buffer, nativeMap);
+    nativeMap.then(resolve, reject);
   });
   return mapped.finally(() => maps.delete(rejecter));
 }

@@ -45,8 +45,58 @@ export interface GpuContext {
   readonly failure: Error | null;
   /** Resolves with the failure when the device is lost or reports an uncaptured error. */
   readonly failed: Promise<Error>;
-  /** Releases the device (and, in Node, lets the process exit). */
+  /**
+   * Releases the device (and, in Node, lets the process exit). Anything waiting on it fails at
+   * once ("GPU device lost (destroyed)"); dawn's own device is destroyed once its pending
+   * buffer maps have settled (see settleThenDestroy).
+   */
   destroy(): void;
+}
+
+// Why buffers and devices wait for their pending maps (issue 11, the device-loss child's rare
+// SIGSEGV, reproduced under `node --stress-compaction --gc-interval=2000`): destroying a device or
+// a buffer while a mapAsync on it is pending makes dawn.node settle that map's promise twice (once
+// for the abort, once from the map callback); the second settle calls napi_reject_deferred on a
+// freed deferred (backtrace: AsyncRunner::Reject → napi_reject_deferred). Our JS promises fail at
+// once through ctx.failed; the native destroy waits until dawn has answered every map it owes.
+const nativeMapsByDevice = new WeakMap<GPUDevice, Set<Promise<unknown>>>();
+const nativeMapByBuffer = new WeakMap<GPUBuffer, Promise<unknown>>();
+/** A device destroyed while maps were pending is destroyed anyway after this long. */
+const MAP_SETTLE_LIMIT_MS = 10_000;
+
+/** Records a native mapAsync in flight on `buffer` (of `device`) until it settles. */
+export function trackNativeMap(device: GPUDevice, buffer: GPUBuffer, nativeMap: Promise<unknown>): void {
+  let pending = nativeMapsByDevice.get(device);
+  if (!pending) nativeMapsByDevice.set(device, (pending = new Set()));
+  const settled = nativeMap.then(() => {}, () => {});
+  const set = pending;
+  set.add(settled);
+  nativeMapByBuffer.set(buffer, settled);
+  void settled.then(() => {
+    set.delete(settled);
+    if (nativeMapByBuffer.get(buffer) === settled) nativeMapByBuffer.delete(buffer);
+  });
+}
+
+/** Destroys a buffer now, or once its pending native map settles. */
+export function destroyBuffer(buffer: GPUBuffer | null | undefined): void {
+  if (!buffer) return;
+  const pending = nativeMapByBuffer.get(buffer);
+  if (pending) void pending.then(() => buffer.destroy());
+  else buffer.destroy();
+}
+
+function settleThenDestroy(device: GPUDevice): void {
+  const pending = nativeMapsByDevice.get(device);
+  if (!pending || pending.size === 0) {
+    device.destroy();
+    return;
+  }
+  let done = false;
+  const destroyOnce = () => { if (!done) { done = true; device.destroy(); } };
+  const timer = setTimeout(destroyOnce, MAP_SETTLE_LIMIT_MS);
+  (timer as { unref?: () => void }).unref?.();
+  void Promise.allSettled([...pending]).then(() => { clearTimeout(timer); destroyOnce(); });
 }
 
 export interface AcquireGpuOptions {
@@ -235,9 +285,11 @@ export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<GpuCo
     destroy() {
       if (destroyed) return;
       destroyed = true;
-      // Rejects pending maps and ends dawn's event ticks for this device, so Node can exit; the
+      // Everything waiting on the device fails now; dawn's device is destroyed once its pending
+      // maps have settled (settleThenDestroy), which ends its event ticks so Node can exit. The
       // instance itself stays alive (nodeInstances: freeing it mid-tick crashes dawn.node).
-      device.destroy();
+      fail(new Error(`GPU device lost (destroyed) on ${adapterDescription}`));
+      settleThenDestroy(device);
     },
   };
 }

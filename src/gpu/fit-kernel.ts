@@ -25,7 +25,7 @@ import {
   type SeriesTile,
 } from '../core/fit-types.ts';
 import { DAYS_PER_DECIMAL_YEAR, fractionOfYear } from '../core/time.ts';
-import { BufferUsage, type GpuContext } from './device.ts';
+import { BufferUsage, type GpuContext, destroyBuffer } from './device.ts';
 import {
   cachedPipeline,
   checkUniformLayout,
@@ -262,18 +262,18 @@ export class GpuFitKernel implements FitKernel {
     const device = this.context.device;
     const valueBytes = 4 * nPixels * nDates;
     if (!slot.dateTable || slot.capacityDates < nDates) {
-      slot.dateTable?.destroy();
+      destroyBuffer(slot.dateTable);
       slot.dateTable = device.createBuffer({ label: 'fit date table', size: 4 * DATE_TABLE_FLOATS * nDates, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
       slot.capacityDates = nDates;
     }
     if (!slot.values || slot.capacityValueBytes < valueBytes) {
-      slot.values?.destroy();
+      destroyBuffer(slot.values);
       slot.values = device.createBuffer({ label: 'fit series', size: valueBytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
       slot.capacityValueBytes = valueBytes;
     }
     if (!slot.products || slot.capacityPixels < nPixels) {
-      slot.products?.destroy();
-      slot.readback?.destroy();
+      destroyBuffer(slot.products);
+      destroyBuffer(slot.readback);
       const productBytes = 4 * PRODUCT_COUNT * nPixels;
       slot.products = device.createBuffer({ label: 'fit products', size: productBytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
       slot.readback = device.createBuffer({ label: 'fit read-back', size: productBytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
@@ -381,7 +381,7 @@ export class GpuFitKernel implements FitKernel {
     if (this.disposed) return;
     this.disposed = true;
     for (const slot of this.allSlots) {
-      for (const buffer of [slot.params, slot.dateTable, slot.values, slot.products, slot.readback]) buffer?.destroy();
+      for (const buffer of [slot.params, slot.dateTable, slot.values, slot.products, slot.readback]) destroyBuffer(buffer);
     }
     if (this.options.destroyContextOnDispose ?? true) this.context.destroy();
   }

@@ -14,7 +14,7 @@ import {
   type SeasonsKernel,
   type SeasonsProducts,
 } from '../core/seasons.ts';
-import { BufferUsage, type GpuContext } from './device.ts';
+import { BufferUsage, type GpuContext, destroyBuffer } from './device.ts';
 import {
   cachedPipeline,
   checkUniformLayout,
@@ -207,7 +207,7 @@ export class GpuSeasonsKernel implements SeasonsKernel {
       const message = (e as Error).message ?? String(e);
       throw message.startsWith('GPU') ? e : new Error(`GPU seasons failed on ${this.context.adapterDescription}: ${message}`);
     } finally {
-      for (const b of buffers) b.destroy();
+      for (const b of buffers) destroyBuffer(b);
     }
   }
 
