@@ -62,19 +62,24 @@ export interface MintpyTimeseriesInput {
   chunks?: [number, number, number];
 }
 
+/** Root attributes of a timeseries.h5 (whole or streamed). */
+function timeseriesAttributes(input: Omit<MintpyTimeseriesInput, 'values' | 'chunks'>): Record<string, string> {
+  return {
+    FILE_TYPE: 'timeseries',
+    UNIT: input.unit ?? 'm',
+    ...gridAttributes(input.grid),
+    ...(input.refDate ? { REF_DATE: input.refDate } : {}),
+    ...(input.wavelengthM ? { WAVELENGTH: String(input.wavelengthM) } : {}),
+    ...input.attributes,
+  };
+}
+
 export async function writeMintpyTimeseries(path: string, input: MintpyTimeseriesInput): Promise<void> {
   const { grid, dates, values } = input;
   if (values.length !== dates.length * grid.width * grid.height) {
     throw new Error(`writeMintpyTimeseries: ${values.length} values for ${dates.length}×${grid.height}×${grid.width}`);
   }
-  const attributes: Record<string, string> = {
-    FILE_TYPE: 'timeseries',
-    UNIT: input.unit ?? 'm',
-    ...gridAttributes(grid),
-    ...(input.refDate ? { REF_DATE: input.refDate } : {}),
-    ...(input.wavelengthM ? { WAVELENGTH: String(input.wavelengthM) } : {}),
-    ...input.attributes,
-  };
+  const attributes = timeseriesAttributes(input);
   await create(path, attributes, (f) => {
     f.create_dataset({
       name: 'timeseries',
@@ -111,14 +116,7 @@ export async function writeMintpyTimeseriesRows(
 ): Promise<void> {
   const { grid, dates } = input;
   const blockRows = Math.max(1, Math.min(grid.height, input.blockRows ?? 16));
-  const attributes: Record<string, string> = {
-    FILE_TYPE: 'timeseries',
-    UNIT: input.unit ?? 'm',
-    ...gridAttributes(grid),
-    ...(input.refDate ? { REF_DATE: input.refDate } : {}),
-    ...(input.wavelengthM ? { WAVELENGTH: String(input.wavelengthM) } : {}),
-    ...input.attributes,
-  };
+  const attributes = timeseriesAttributes(input);
   await create(path, attributes, (f) => {
     // Chunks of ≤ 1024 columns splitting the width evenly: a last, mostly empty chunk would
     // still be stored whole (HDF5 allocates full chunks), nearly doubling a 1 030-column file.
