@@ -9,7 +9,7 @@
 import type { File as H5File } from 'h5wasm';
 import { InputError } from '../core/errors.ts';
 import { asH5InputError, checkDateList, checkNumeric, getDataset, h5DatasetNames, licsbasGrid, toFloat32 } from './mintpy-h5.ts';
-import { checkRowBlock, type StackSource } from './stack.ts';
+import { checkRowBlock, rowsPerChunkOf, type StackSource } from './stack.ts';
 import { callHdf5 } from './hdf5-trace.ts';
 
 /**
@@ -68,6 +68,7 @@ export function licsbasStackFromH5(h5: H5File, file: string): StackSource {
       // LiCSBAS's cumulative displacement is zero at the first epoch.
       refDate: dates[0],
       attributes,
+      rowsPerChunk: rowsPerChunkOf(asH5InputError(file, 'cannot read the layout of "cum"', () => ds.metadata.chunks)),
       async readRows(row0: number, nRows: number): Promise<Float32Array> {
         checkRowBlock(grid, row0, nRows);
         if (!open) throw new Error(`${file}: readRows after close`);

@@ -14,7 +14,7 @@ import { gridFromMintpyAttributes, radarCodedGrid } from '../core/grid.ts';
 import { losUnitVectorToAngles } from '../core/decomposition.ts';
 import { InputError } from '../core/errors.ts';
 import { parseYmd } from '../core/time.ts';
-import { checkRowBlock, parseStackUnit, type StackSource } from './stack.ts';
+import { checkRowBlock, parseStackUnit, rowsPerChunkOf, type StackSource } from './stack.ts';
 import { callHdf5, innermostHdf5Message } from './hdf5-trace.ts';
 import type { RasterData } from './geotiff-read.ts';
 
@@ -190,6 +190,7 @@ export function mintpyStackFromH5(h5: H5File, file: string, opts: { allowRadarCo
       wavelengthM: Number.isFinite(wavelength) && wavelength > 0 ? wavelength : null,
       refDate,
       attributes,
+      rowsPerChunk: rowsPerChunkOf(asH5InputError(file, 'cannot read the layout of "timeseries"', () => ds.metadata.chunks)),
       async readRows(row0: number, nRows: number): Promise<Float32Array> {
         checkRowBlock(grid, row0, nRows);
         if (!open) throw new Error(`${file}: readRows after close`);

@@ -31,7 +31,19 @@ export interface StackSource {
    * i.e. a date-major tile of nRows × width pixels. No data → NaN.
    */
   readRows(row0: number, nRows: number): Promise<Float32Array>;
+  /**
+   * Rows per storage chunk (HDF5 chunk layout) when the file is chunked along rows: tiles that
+   * are whole multiples of it read every chunk once (HDF5's chunk cache is 1 MiB by default, so a
+   * chunk split between two tiles is read and inflated twice). Absent: no preference.
+   */
+  rowsPerChunk?: number;
   close(): void;
+}
+
+/** The rows of one chunk of a [date, row, col] HDF5 dataset, from h5wasm's metadata. */
+export function rowsPerChunkOf(chunks: ArrayLike<number> | null | undefined): number | undefined {
+  const rows = chunks && chunks.length === 3 ? Number(chunks[1]) : NaN;
+  return Number.isInteger(rows) && rows >= 1 ? rows : undefined;
 }
 
 /**

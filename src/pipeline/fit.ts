@@ -5,7 +5,7 @@
 import type { RasterGrid } from '../core/grid.ts';
 import { makeTimeAxis, type TimeAxis } from '../core/time.ts';
 import { FIT_PRODUCT_KEYS, type FitContext, type FitKernel, type FitOptions, type FitProductKey, type FitProducts } from '../core/fit-types.ts';
-import { StreamingStatistics, type ProductStatistics } from './stats.ts';
+import { percentileStride, StreamingStatistics, type ProductStatistics } from './stats.ts';
 import { parseStackUnit, type StackUnit } from '../io/stack.ts';
 
 /** What the pipeline needs of a stack (io/stack.ts StackSource satisfies it). */
@@ -14,6 +14,8 @@ export interface StackRows {
   dates: string[];
   /** Date-major [date][row][col] of rows row0..row0+nRows−1, in the stack's units. */
   readRows(row0: number, nRows: number): Promise<Float32Array>;
+  /** Rows per storage chunk, when the reader knows it (io/stack.ts). */
+  rowsPerChunk?: number;
 }
 
 /** Receives product rows as tiles finish (in row order). */
@@ -31,9 +33,12 @@ export interface FitRunOptions {
   maskRows?: (row0: number, nRows: number) => Promise<Float32Array>;
   maskMin?: number;
   writer: FitProductWriter;
-  /** Rows per tile; default from kernel.maxTilePixels. */
+  /** Rows per tile; default fitTileRows(). */
   tileRows?: number;
-  /** Tiles in flight (read-ahead while the kernel works). */
+  /**
+   * Tiles in flight (default 2: the next tile is read and fitted while the last is written; a
+   * third bought no speed on this machine and cost one more tile of memory, bench/README.md).
+   */
   depth?: number;
   onProgress?: (rowsDone: number, rowsTotal: number) => void;
   signal?: AbortSignal;
@@ -63,8 +68,30 @@ export interface FitRunResult {
   tiles: number;
 }
 
+/**
+ * Bytes of series per tile (issue 13: "memory follows the tile"). What the fit holds scales with
+ * it: `depth` tiles in flight, the HDF5 reader's copy of one in wasm memory (which never
+ * shrinks), and on a software adapter (llvmpipe, SwiftShader) the GPU's chunk slots, which live
+ * in host memory. Measured on a 1000 × 1000 × 223 stack (bench/README.md): 128 MiB tiles three
+ * deep peaked at 1.15–1.25 GiB resident on llvmpipe and 0.86 GiB on the CPU; 32 MiB tiles two
+ * deep at ~0.5 GiB: 37 000 pixels of 223 dates per tile still keep every core (or a GPU's
+ * queue, three chunks deep) busy.
+ */
+export const FIT_TILE_SERIES_BYTES = 32 << 20;
+
+/**
+ * Whole rows per tile: the fewer of the kernel's largest tile and FIT_TILE_SERIES_BYTES, at least
+ * one row, rounded down to whole storage chunks where a tile spans several (each chunk is then
+ * read and inflated once).
+ */
+export function fitTileRows(width: number, height: number, nDates: number, kernelMaxPixels: number, rowsPerChunk?: number): number {
+  const budgetPixels = Math.floor(FIT_TILE_SERIES_BYTES / (4 * Math.max(1, nDates)));
+  let rows = Math.max(1, Math.floor(Math.min(kernelMaxPixels, budgetPixels) / width));
+  if (rowsPerChunk && rowsPerChunk > 1 && rows > rowsPerChunk) rows -= rows % rowsPerChunk;
+  return Math.min(height, rows);
+}
+
 const PREVIEW_KEYS: FitProductKey[] = ['rateMmPerYear', 'seasonalAmplitudeMm', 'peakDayOfYear', 'seasonalFlag'];
-const STATISTICS_SAMPLE = 2_000_000;
 
 export async function runFitPipeline(run: FitRunOptions): Promise<FitRunResult> {
   const { stack, kernel, writer } = run;
@@ -72,13 +99,13 @@ export async function runFitPipeline(run: FitRunOptions): Promise<FitRunResult> 
   const axis = makeTimeAxis(stack.dates);
   const nDates = axis.dates.length;
   const context: FitContext = { tCentredYears: axis.tCentredYears, tMidYears: axis.tMidYears, scaleToMm: run.scaleToMm, options: run.options };
-  // Whole rows per tile, as many as the kernel takes (at least one: kernels split a tile that
-  // exceeds one device binding into chunks themselves).
-  const tileRows = Math.max(1, Math.min(height, run.tileRows ?? Math.floor(kernel.maxTilePixels(nDates) / width)));
-  const depth = Math.max(1, run.depth ?? 3);
+  // Whole rows per tile (at least one: kernels split a tile that exceeds one device binding into
+  // chunks themselves).
+  const tileRows = Math.max(1, Math.min(height, run.tileRows ?? fitTileRows(width, height, nDates, kernel.maxTilePixels(nDates), stack.rowsPerChunk)));
+  const depth = Math.max(1, run.depth ?? 2);
   const maskMin = run.maskMin ?? 0;
 
-  const stride = Math.max(1, Math.ceil((width * height) / STATISTICS_SAMPLE));
+  const stride = percentileStride(width * height);
   const stats = Object.fromEntries(FIT_PRODUCT_KEYS.map((k) => [k, new StreamingStatistics(stride)])) as Record<FitProductKey, StreamingStatistics>;
   const previewSize = run.previewSize ?? 1200;
   const step = Math.max(1, Math.ceil(Math.max(width, height) / previewSize));

@@ -27,7 +27,7 @@ import {
 } from '../core/seasons.ts';
 import { makeTimeAxis } from '../core/time.ts';
 import { runFitPipeline, type FitProductWriter, type FitRunOptions, type FitRunResult } from './fit.ts';
-import { StreamingStatistics, type ProductStatistics } from './stats.ts';
+import { percentileStride, StreamingStatistics, type ProductStatistics } from './stats.ts';
 import type { GeoTiffWriteOptions } from '../io/geotiff-write.ts';
 import { renderRasterQuicklook, robustRange } from '../plot/raster.ts';
 import { createImage, drawImage, WHITE } from '../plot/image.ts';
@@ -128,7 +128,7 @@ export async function runSeasonsPipeline(run: SeasonsRunOptions): Promise<Season
     dispose: () => {},
   };
 
-  const sampleStride = Math.max(1, Math.ceil((width * height) / 2_000_000));
+  const sampleStride = percentileStride(width * height);
   const yearStats = years.map(() => ({ amplitude: new StreamingStatistics(sampleStride), timing: new StreamingStatistics(sampleStride) }));
   const trendStats = new StreamingStatistics(sampleStride);
   const trendStdStats = new StreamingStatistics(sampleStride);

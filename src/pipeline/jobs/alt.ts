@@ -40,7 +40,7 @@ import {
 } from '../alt.ts';
 import { lonLatToGrid } from '../grid-crs.ts';
 import { lonLatExtent } from '../fit-quicklooks.ts';
-import { StreamingStatistics } from '../stats.ts';
+import { percentileStride, StreamingStatistics } from '../stats.ts';
 import { selectAltKernel } from '../kernels.ts';
 import { nodeDeviceSelection } from '../devices-node.ts';
 import { DEFAULT_SEASONS_OPTIONS, weightedSlope } from '../../core/seasons.ts';
@@ -217,7 +217,7 @@ export async function runAltJob(inputs: AltJobInputs, options: AltJobOptions, ou
       writers.push(w);
       return w;
     };
-    const stride = Math.max(1, Math.floor((grid.width * grid.height) / 1_000_000));
+    const stride = percentileStride(grid.width * grid.height);
     const altStats = new StreamingStatistics(stride);
     const nStats = new StreamingStatistics(stride);
     const statusCounts: Record<number, number> = {};
