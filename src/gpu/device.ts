@@ -128,8 +128,10 @@ async function loadNodeCreate(): Promise<((flags: string[]) => GPU) | null> {
  * dawn's Vulkan probe (through Mesa's loader) prints "error: XDG_RUNTIME_DIR is invalid or not
  * set in the environment." twice to stderr on every run where that variable is unset (a
  * container, CI, ssh without a login session), though nothing of ours needs it. Where it is
- * unset, point it at a private directory (mkdtemp: mode 0700) made once per process and removed
- * at exit; it must be in the environment before the first create().
+ * unset, point it at a private directory (mode 0700) of this user's, made once and reused by every
+ * later run: a fresh mkdtemp per process, removed at exit, was left behind by every process that
+ * did not exit normally (a test worker torn down, a kill), hundreds of them in /tmp. A directory
+ * of that name that is not ours or not private is never used (mkdtemp then, as before).
  */
 let runtimeDirSet = false;
 
@@ -142,6 +144,18 @@ async function ensureRuntimeDir(): Promise<void> {
     const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
     const os = (await import(/* @vite-ignore */ osName)) as typeof import('node:os');
     const path = (await import(/* @vite-ignore */ pathName)) as typeof import('node:path');
+    const uid = process.getuid?.() ?? -1;
+    const shared = path.join(os.tmpdir(), `permasar-runtime-${uid}`);
+    try {
+      fs.mkdirSync(shared, { mode: 0o700 });
+    } catch {
+      // already there (checked below)
+    }
+    const st = fs.lstatSync(shared, { throwIfNoEntry: false });
+    if (st && st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0) {
+      process.env.XDG_RUNTIME_DIR = shared;
+      return;
+    }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'permasar-runtime-'));
     process.env.XDG_RUNTIME_DIR = dir;
     process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
