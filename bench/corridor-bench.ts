@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { corridorOfSize, makeCorridor, writeCorridor } from '../data/make-corridor.ts';
 import { openStack } from '../src/io/stack-node.ts';
+import { fitTileRows } from '../src/pipeline/fit.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -26,27 +27,36 @@ const nDates = Number(value('--dates', quick ? '60' : '240'));
 const frames = value('--frames', quick ? '3,3' : '5,4').split(',').map(Number) as [number, number];
 const device = value('--device', 'auto');
 const dir = path.resolve(value('--dir', path.join(os.tmpdir(), `permasar-corridor-bench-${pixels}-${nDates}`)));
-const keep = args.includes('--keep');
+// --reuse: keep the stacks written by an earlier --keep run of the same size (writing them is
+// most of a corridor-size run), redo only the read floor and the corridor.
+const reuse = args.includes('--reuse');
+const keep = reuse || args.includes('--keep');
 
 const gib = (b: number) => (b / 2 ** 30).toFixed(2);
 console.log(`corridor bench: ~${pixels} pixels × ${nDates} dates over ${frames[0]} + ${frames[1]} frames in ${dir}`);
 
 // 1. The corridor on disk.
-await rm(dir, { recursive: true, force: true });
 const corridor = makeCorridor(corridorOfSize(pixels, frames, nDates));
 let t = Date.now();
-const manifest = await writeCorridor(path.join(dir, 'data'), corridor, { compare: {} });
+let manifest = path.join(dir, 'data', 'corridor.json');
+const reused = reuse && existsSync(manifest);
+if (reused) {
+  await rm(path.join(dir, 'out'), { recursive: true, force: true });
+} else {
+  await rm(dir, { recursive: true, force: true });
+  manifest = await writeCorridor(path.join(dir, 'data'), corridor, { compare: {} });
+}
 const writeSeconds = (Date.now() - t) / 1000;
 const framePixels = corridor.frames.reduce((s, f) => s + f.grid.width * f.grid.height, 0);
 let inputBytes = 0;
 for (const f of corridor.frames) inputBytes += (await stat(path.join(dir, 'data', f.direction === 'ascending' ? 'asc' : 'desc', f.name, 'timeseries.h5'))).size;
-console.log(`written: ${corridor.frames.length} frames, ${framePixels} pixels, ${gib(inputBytes)} GiB of timeseries.h5 in ${writeSeconds.toFixed(1)} s`);
+console.log(`${reused ? 'reused' : 'written'}: ${corridor.frames.length} frames, ${framePixels} pixels, ${gib(inputBytes)} GiB of timeseries.h5 in ${writeSeconds.toFixed(1)} s`);
 
-// 2. The read floor: every stack once, in fit-sized tiles (64 MiB), nothing else.
+// 2. The read floor: every stack once, in the fit's tiles (pipeline/fit.ts fitTileRows), nothing else.
 t = Date.now();
 for (const f of corridor.frames) {
   const stack = await openStack(path.join(dir, 'data', f.direction === 'ascending' ? 'asc' : 'desc', f.name, 'timeseries.h5'));
-  const rowsPerTile = Math.max(1, Math.floor((64 << 20) / (4 * stack.dates.length * stack.grid.width)));
+  const rowsPerTile = fitTileRows(stack.grid.width, stack.grid.height, stack.dates.length, Number.MAX_SAFE_INTEGER, stack.rowsPerChunk);
   for (let row0 = 0; row0 < stack.grid.height; row0 += rowsPerTile) await stack.readRows(row0, Math.min(rowsPerTile, stack.grid.height - row0));
   stack.close();
 }
