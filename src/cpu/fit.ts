@@ -78,7 +78,9 @@ class Workspace {
   readonly column = new Float64Array(7);
   readonly sinK = new Float64Array(HARMONIC_COUNT);
   readonly cosK = new Float64Array(HARMONIC_COUNT);
-  constructor(tCentredYears: Float64Array) {
+  /** The normal matrices of a pixel with every epoch valid, made on first use (see below). */
+  private complete: CompleteSeriesNormals | null = null;
+  constructor(private readonly tCentredYears: Float64Array) {
     const nDates = tCentredYears.length;
     this.t = new Float64Array(nDates);
     this.y = new Float64Array(nDates);
@@ -92,6 +94,73 @@ class Workspace {
       }
     }
   }
+
+  /**
+   * The normal matrices GᵀG of steps 1–3 depend only on which epochs a pixel has, not on its
+   * values, and most pixels of a stack have every epoch (MintPy's own fit requires it). For those
+   * they are summed and factored once per tile instead of once per pixel, which leaves each pixel
+   * only its right-hand sides: about a quarter of the work. They are summed by the very loops and
+   * in the very order the per-pixel path uses, so both give the same bits.
+   */
+  completeSeriesNormals(): CompleteSeriesNormals {
+    if (this.complete) return this.complete;
+    const t = this.tCentredYears;
+    const n = t.length;
+    let st = 0, stt = 0, tFirst = Infinity, tLast = -Infinity;
+    for (let i = 0; i < n; i++) { st += t[i]; stt += t[i] * t[i]; }
+    for (let i = 0; i < n; i++) { if (t[i] < tFirst) tFirst = t[i]; if (t[i] > tLast) tLast = t[i]; }
+    const harmonic = new Float64Array(49);
+    accumulateHarmonicNormal(harmonic, this.harmonicTable, n, this.column);
+    const eq1 = new Float64Array(16);
+    accumulateEq1Normal(eq1, t, this.harmonicTable, n, this.column);
+    const harmonicOk = choleskyInPlace(harmonic, 7);
+    const eq1Ok = choleskyInPlace(eq1, 4);
+    const eq1Inverse = new Float64Array(12);
+    if (eq1Ok) {
+      [0, 2, 3].forEach((j, k) => choleskyInverseColumn(eq1, 4, j, eq1Inverse.subarray(4 * k, 4 * k + 4)));
+    }
+    this.complete = { st, stt, tFirst, tLast, harmonicFactor: harmonicOk ? harmonic : null, eq1Factor: eq1Ok ? eq1 : null, eq1Inverse };
+    return this.complete;
+  }
+}
+
+/** Steps 1–3's matrices for a pixel with every epoch valid (Workspace.completeSeriesNormals). */
+interface CompleteSeriesNormals {
+  st: number;
+  stt: number;
+  tFirst: number;
+  tLast: number;
+  /** Cholesky factor of step 2's 7 × 7 GᵀG; null when it is singular. */
+  harmonicFactor: Float64Array | null;
+  /** Cholesky factor of Eq. 1's 4 × 4 GᵀG; null when it is singular. */
+  eq1Factor: Float64Array | null;
+  /** Columns 0, 2 and 3 of Eq. 1's (GᵀG)⁻¹, four values each. */
+  eq1Inverse: Float64Array;
+}
+
+/** Step 2's GᵀG over n epochs, columns 1, sin 2πk t, cos 2πk t (k = 1..3); lower triangle mirrored. */
+function accumulateHarmonicNormal(g: Float64Array, hx: Float64Array, n: number, col: Float64Array): void {
+  g.fill(0);
+  for (let i = 0; i < n; i++) {
+    col[0] = 1;
+    for (let j = 0; j < 6; j++) col[1 + j] = hx[i * 6 + j];
+    for (let a = 0; a < 7; a++) {
+      for (let b = 0; b <= a; b++) g[a * 7 + b] += col[a] * col[b];
+    }
+  }
+  for (let a = 0; a < 7; a++) for (let b = 0; b < a; b++) g[b * 7 + a] = g[a * 7 + b];
+}
+
+/** Eq. 1's GᵀG over n epochs, columns t, 1, sin 2πt, cos 2πt; lower triangle mirrored. */
+function accumulateEq1Normal(m: Float64Array, t: Float64Array, hx: Float64Array, n: number, col: Float64Array): void {
+  m.fill(0);
+  for (let i = 0; i < n; i++) {
+    col[0] = t[i]; col[1] = 1; col[2] = hx[i * 6]; col[3] = hx[i * 6 + 1];
+    for (let a = 0; a < 4; a++) {
+      for (let b = 0; b <= a; b++) m[a * 4 + b] += col[a] * col[b];
+    }
+  }
+  for (let a = 0; a < 4; a++) for (let b = 0; b < a; b++) m[b * 4 + a] = m[a * 4 + b];
 }
 
 /**
@@ -114,10 +183,20 @@ function fitOnePixel(
   for (let d = 0; d < nDates; d++) {
     const v = values[d * nPixels + p];
     if (v === v) {
-      ws.t[n] = tCentredYears[d];
       ws.y[n] = v * scaleToMm;
-      for (let j = 0; j < 6; j++) ws.harmonics[n * 6 + j] = ws.harmonicTable[d * 6 + j];
       n++;
+    }
+  }
+  // Every epoch valid: the date tables as they are, and the normal matrices made once per tile.
+  const complete = n === nDates && n >= options.minValidEpochs ? ws.completeSeriesNormals() : null;
+  if (!complete && n > 0) {
+    let k = 0;
+    for (let d = 0; d < nDates; d++) {
+      if (values[d * nPixels + p] === values[d * nPixels + p]) {
+        ws.t[k] = tCentredYears[d];
+        for (let j = 0; j < 6; j++) ws.harmonics[k * 6 + j] = ws.harmonicTable[d * 6 + j];
+        k++;
+      }
     }
   }
   out.validEpochCount[p] = n;
@@ -135,14 +214,21 @@ function fitOnePixel(
       : null;
   };
   if (n < options.minValidEpochs) return noData();
-  const t = ws.t;
+  const t = complete ? tCentredYears : ws.t;
   const y = ws.y;
-  const hx = ws.harmonics;
+  const hx = complete ? ws.harmonicTable : ws.harmonics;
 
-  // 1. Trend: closed-form 2 × 2 normal equations.
+  // 1. Trend: closed-form 2 × 2 normal equations (each sum on its own, so the precomputed ones of
+  // a complete series are the same numbers).
   let st = 0, sy = 0, stt = 0, sty = 0;
-  for (let i = 0; i < n; i++) {
-    st += t[i]; sy += y[i]; stt += t[i] * t[i]; sty += t[i] * y[i];
+  if (complete) {
+    st = complete.st;
+    stt = complete.stt;
+    for (let i = 0; i < n; i++) { sy += y[i]; sty += t[i] * y[i]; }
+  } else {
+    for (let i = 0; i < n; i++) {
+      st += t[i]; sy += y[i]; stt += t[i] * t[i]; sty += t[i] * y[i];
+    }
   }
   const det = n * stt - st * st;
   if (!(det > 1e-12 * n * stt)) return noData(); // all epochs at one instant
@@ -158,32 +244,39 @@ function fitOnePixel(
   const trendRms = Math.sqrt(rssTrend / n);
 
   // 2. Three sinusoids on the detrended series. Columns: 1, sin 2πk t, cos 2πk t (k = 1..3).
-  const g = ws.normal7;
   const h = ws.rhs7;
-  const col = ws.column;
-  g.fill(0);
-  h.fill(0);
+  let h0 = 0, h1 = 0, h2 = 0, h3 = 0, h4 = 0, h5 = 0, h6 = 0;
   for (let i = 0; i < n; i++) {
     const r = y[i] - trendRate * t[i] - trendOffset;
-    col[0] = 1;
-    for (let j = 0; j < 6; j++) col[1 + j] = hx[i * 6 + j];
-    for (let a = 0; a < 7; a++) {
-      h[a] += col[a] * r;
-      for (let b = 0; b <= a; b++) g[a * 7 + b] += col[a] * col[b];
-    }
+    const o = i * 6;
+    h0 += r;
+    h1 += hx[o] * r; h2 += hx[o + 1] * r; h3 += hx[o + 2] * r;
+    h4 += hx[o + 3] * r; h5 += hx[o + 4] * r; h6 += hx[o + 5] * r;
   }
-  for (let a = 0; a < 7; a++) for (let b = 0; b < a; b++) g[b * 7 + a] = g[a * 7 + b];
+  h[0] = h0; h[1] = h1; h[2] = h2; h[3] = h3; h[4] = h4; h[5] = h5; h[6] = h6;
+  let harmonicFactor: Float64Array | null;
+  if (complete) {
+    harmonicFactor = complete.harmonicFactor;
+  } else {
+    accumulateHarmonicNormal(ws.normal7, hx, n, ws.column);
+    harmonicFactor = choleskyInPlace(ws.normal7, 7) ? ws.normal7 : null;
+  }
 
   let tFirst = Infinity, tLast = -Infinity;
-  for (let i = 0; i < n; i++) { if (t[i] < tFirst) tFirst = t[i]; if (t[i] > tLast) tLast = t[i]; }
+  if (complete) {
+    tFirst = complete.tFirst;
+    tLast = complete.tLast;
+  } else {
+    for (let i = 0; i < n; i++) { if (t[i] < tFirst) tFirst = t[i]; if (t[i] > tLast) tLast = t[i]; }
+  }
   const spanYears = tLast - tFirst;
   const expected = expectedExtremaCount(spanYears, options.expectedExtrema);
 
   let extrema = NaN;
   let seasonal = false;
   let harmonics: PixelFit['harmonics'] = null;
-  if (choleskyInPlace(g, 7)) {
-    choleskySolveInPlace(g, 7, h);
+  if (harmonicFactor) {
+    choleskySolveInPlace(harmonicFactor, 7, h);
     for (let k = 0; k < HARMONIC_COUNT; k++) { ws.sinK[k] = h[1 + 2 * k]; ws.cosK[k] = h[2 + 2 * k]; }
     let yMin = Infinity, yMax = -Infinity;
     for (let i = 0; i < n; i++) { if (y[i] < yMin) yMin = y[i]; if (y[i] > yMax) yMax = y[i]; }
@@ -196,19 +289,21 @@ function fitOnePixel(
   // 3. Eq. 1 for seasonal pixels. Columns: t, 1, sin 2πt, cos 2πt.
   let eq1: PixelFit['eq1'] = null;
   if (seasonal) {
-    const m = ws.normal4;
     const q = ws.rhs4;
-    m.fill(0);
-    q.fill(0);
+    let q0 = 0, q1 = 0, q2 = 0, q3 = 0;
     for (let i = 0; i < n; i++) {
-      col[0] = t[i]; col[1] = 1; col[2] = hx[i * 6]; col[3] = hx[i * 6 + 1];
-      for (let a = 0; a < 4; a++) {
-        q[a] += col[a] * y[i];
-        for (let b = 0; b <= a; b++) m[a * 4 + b] += col[a] * col[b];
-      }
+      const yi = y[i];
+      q0 += t[i] * yi; q1 += yi; q2 += hx[i * 6] * yi; q3 += hx[i * 6 + 1] * yi;
     }
-    for (let a = 0; a < 4; a++) for (let b = 0; b < a; b++) m[b * 4 + a] = m[a * 4 + b];
-    if (choleskyInPlace(m, 4)) {
+    q[0] = q0; q[1] = q1; q[2] = q2; q[3] = q3;
+    let m: Float64Array | null;
+    if (complete) {
+      m = complete.eq1Factor;
+    } else {
+      accumulateEq1Normal(ws.normal4, t, hx, n, ws.column);
+      m = choleskyInPlace(ws.normal4, 4) ? ws.normal4 : null;
+    }
+    if (m) {
       choleskySolveInPlace(m, 4, q);
       const [rate, offset, sinMm, cosMm] = q;
       let rss = 0;
@@ -218,14 +313,24 @@ function fitOnePixel(
       }
       const sigma2 = rss / (n - 4);
       // Needed elements of (GᵀG)⁻¹: (a,a), and the (c,s) block.
-      const inv = ws.inverseColumn;
-      choleskyInverseColumn(m, 4, 0, inv);
-      const covRate = sigma2 * inv[0];
-      choleskyInverseColumn(m, 4, 2, inv);
-      const covSinSin = sigma2 * inv[2];
-      const covSinCos = sigma2 * inv[3];
-      choleskyInverseColumn(m, 4, 3, inv);
-      const covCosCos = sigma2 * inv[3];
+      let invRate: number, invSinSin: number, invSinCos: number, invCosCos: number;
+      if (complete) {
+        const ci = complete.eq1Inverse;
+        invRate = ci[0]; invSinSin = ci[4 + 2]; invSinCos = ci[4 + 3]; invCosCos = ci[8 + 3];
+      } else {
+        const inv = ws.inverseColumn;
+        choleskyInverseColumn(m, 4, 0, inv);
+        invRate = inv[0];
+        choleskyInverseColumn(m, 4, 2, inv);
+        invSinSin = inv[2];
+        invSinCos = inv[3];
+        choleskyInverseColumn(m, 4, 3, inv);
+        invCosCos = inv[3];
+      }
+      const covRate = sigma2 * invRate;
+      const covSinSin = sigma2 * invSinSin;
+      const covSinCos = sigma2 * invSinCos;
+      const covCosCos = sigma2 * invCosCos;
       const a = Math.hypot(sinMm, cosMm);
       const varA = a > 0 ? (sinMm * sinMm * covSinSin + cosMm * cosMm * covCosCos + 2 * sinMm * cosMm * covSinCos) / (a * a) : NaN;
       eq1 = {
