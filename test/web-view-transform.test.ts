@@ -9,6 +9,7 @@ import {
 } from '../src/web/view-transform.ts';
 import { referenceProblem, relativeToReference, subtractReferenceSeries } from '../src/web/reference.ts';
 import { fitPixelDetailed } from '../src/cpu/fit.ts';
+import { CACHE_BYTES, MAX_READ_AHEAD, MIN_READ_AHEAD, ReadAheadFile } from '../src/web/read-ahead.ts';
 import { makeTimeAxis } from '../src/core/time.ts';
 import { regularDates } from '../data/synthetic.ts';
 import { DEFAULT_FIT_OPTIONS } from '../src/core/fit-types.ts';
@@ -183,5 +184,45 @@ describe('reference pixel (rates and series relative to it)', () => {
     expect(Number.isNaN(diff[(gap + 5) % n])).toBe(true);
     expect(diff.filter(Number.isNaN).length).toBe(2);
     expect(() => subtractReferenceSeries(a, new Float32Array(3))).toThrow(/3/);
+  });
+});
+
+describe('read-ahead under WORKERFS (src/web/read-ahead.ts)', () => {
+  const size = 40 * 1024 * 1024 + 12345;
+  const file = new Uint8Array(size);
+  for (let i = 0; i < size; i++) file[i] = (i * 2654435761) >>> 24;
+  const source = () => new ReadAheadFile(size, (start, end) => file.slice(start, end));
+
+  it('serves HDF5\'s small forward reads of a chunk from few fetches, byte for byte', () => {
+    const f = source();
+    // A row block of a [date, row, col] chunk: 2 000-byte pieces every 8 000 bytes.
+    const out = new Uint8Array(2000);
+    for (let pos = 0; pos + 2000 <= 32 * 1024 * 1024; pos += 8000) {
+      expect(f.read(out, 0, 2000, pos)).toBe(2000);
+      expect(out[0]).toBe(file[pos]);
+      expect(out[1999]).toBe(file[pos + 1999]);
+    }
+    expect(f.stats.reads).toBeGreaterThan(4000);
+    expect(f.stats.fetches).toBeLessThan(20);
+    expect(f.stats.bytesFetched).toBeLessThanOrEqual(32 * 1024 * 1024 + MAX_READ_AHEAD);
+  });
+
+  it('keeps scattered reads small, reads across segments and the end of the file, and bounds its memory', () => {
+    const f = source();
+    for (let k = 0; k < 300; k++) {
+      const pos = Math.floor(uniform(0, size));
+      const length = Math.floor(uniform(1, 300_000));
+      const out = new Uint8Array(length + 7);
+      const n = f.read(out, 7, length, pos);
+      expect(n).toBe(Math.min(length, size - pos));
+      for (const i of [0, Math.floor(n / 2), n - 1]) if (n > 0) expect(out[7 + i]).toBe(file[pos + i]);
+    }
+    // Far jumps (date planes of a contiguous dataset) fetch little beyond what is asked.
+    const g = source();
+    const out = new Uint8Array(16_000);
+    for (let d = 0; d < 40; d++) g.read(out, 0, 16_000, d * 1_000_003);
+    expect(g.stats.bytesFetched).toBeLessThanOrEqual(40 * Math.max(16_000, 2 * MIN_READ_AHEAD));
+    expect(f.read(new Uint8Array(10), 0, 10, size + 5)).toBe(0);
+    expect((f as unknown as { cachedBytes: number }).cachedBytes).toBeLessThanOrEqual(CACHE_BYTES + MAX_READ_AHEAD + 300_000);
   });
 });

@@ -19,7 +19,7 @@ import { selectFitKernel } from '../pipeline/kernels.ts';
 import { checkEpochCount, resolveStackScale } from '../pipeline/fit-setup.ts';
 import { buildFitSummary } from '../pipeline/fit-summary.ts';
 import type { StackSource } from '../io/stack.ts';
-import { describeStackFiles, h5wasmHeapBytes, openStackFiles, readAlignedRaster } from './open-files.ts';
+import { describeStackFiles, h5ReadStats, h5wasmHeapBytes, openStackFiles, readAlignedRaster } from './open-files.ts';
 import { installEpsgDatabase } from './epsg-database.ts';
 import type { FitOutcome, FitRequest, SeriesRequest, WorkerMessage, WorkerRequest } from './protocol.ts';
 import { subtractReferenceSeries } from './reference.ts';
@@ -43,7 +43,7 @@ const MIN_TILES_FOR_PROGRESS = 24;
  * block (as the CLI does) and only the block is in memory: h5wasm's heap grows to about one
  * block, so a multi-GB file costs the tab this much, not its size.
  */
-const MAX_TILE_BYTES = 64 * 1024 * 1024;
+const MAX_TILE_BYTES = 32 * 1024 * 1024;
 
 /**
  * The browser's device platform for the one device-selection rule (pipeline/devices.ts):
@@ -181,6 +181,7 @@ async function runFit(req: FitRequest): Promise<void> {
         stackBytes: req.stackFiles.reduce((sum, f) => sum + f.size, 0),
         wasmHeapBytes: h5wasmHeapBytes(),
         tileRows,
+        reads: h5ReadStats(),
       },
     };
     const transfer: Transferable[] = [...Object.values(products), ...byYear, amplitudeTrend].map((a) => a.buffer);

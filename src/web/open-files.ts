@@ -21,6 +21,7 @@ import { isLicsbasH5, licsbasStackFromH5 } from '../io/licsbas-h5.ts';
 import { geotiffFolderStack, isTiffName, type TiffEntry } from '../io/geotiff-stack.ts';
 import { readGeoTiffRaster, type RasterData } from '../io/geotiff-read.ts';
 import type { StackSource } from '../io/stack.ts';
+import { ReadAheadFile, type ReadAheadStats } from './read-ahead.ts';
 
 const HDF5_NAME = /\.(h5|he5|hdf5|hdf)$/i;
 
@@ -40,10 +41,45 @@ export function h5wasmHeapBytes(): number | null {
   return heap ? heap.byteLength : null;
 }
 
+/** The read-ahead of each mounted File (read-ahead.ts), and the totals of the files closed. */
+const readAheadByFile = new Map<Blob, ReadAheadFile>();
+const closedStats: ReadAheadStats = { fetches: 0, bytesFetched: 0, reads: 0 };
+
+/** HDF5's reads of mounted files so far: calls, and the FileReaderSync fetches that served them. */
+export function h5ReadStats(): ReadAheadStats {
+  const total = { ...closedStats };
+  for (const f of readAheadByFile.values()) {
+    total.fetches += f.stats.fetches;
+    total.bytesFetched += f.stats.bytesFetched;
+    total.reads += f.stats.reads;
+  }
+  return total;
+}
+
+type WorkerFsStream = { node: { contents: Blob } };
+let readAheadInstalled = false;
+
+/** Puts read-ahead.ts under WORKERFS's read(), once (its stream_ops are shared by every file). */
+function installReadAhead(FS: NonNullable<typeof h5FS>): void {
+  if (readAheadInstalled) return;
+  readAheadInstalled = true;
+  const reader = new FileReaderSync();
+  const ops = (FS.filesystems as { WORKERFS: { stream_ops: { read: unknown } } }).WORKERFS.stream_ops;
+  ops.read = (stream: WorkerFsStream, buffer: Uint8Array, offset: number, length: number, position: number): number => {
+    const file = stream.node.contents;
+    let cached = readAheadByFile.get(file);
+    if (!cached) {
+      cached = new ReadAheadFile(file.size, (start, end) => new Uint8Array(reader.readAsArrayBuffer(file.slice(start, end))));
+      readAheadByFile.set(file, cached);
+    }
+    return cached.read(buffer, offset, length, position);
+  };
+}
+
 /**
  * Mounts a File with WORKERFS in its own directory and opens it with h5wasm. HDF5 then reads it
- * through WORKERFS's read(), one FileReaderSync slice per request: the file is never in wasm
- * memory whole. The superblock is checked first from two small slices (hdf5-header.ts), since
+ * through WORKERFS's read() (with read-ahead, read-ahead.ts), by FileReaderSync slices: the file
+ * is never in memory whole. The superblock is checked first from two small slices (hdf5-header.ts), since
  * h5wasm answers a bad file with a trace and a negative id rather than an error.
  */
 async function openH5(file: File): Promise<H5File> {
@@ -51,10 +87,18 @@ async function openH5(file: File): Promise<H5File> {
   await h5wasm.ready;
   // A live binding: set once the wasm module is ready.
   const FS = h5FS!;
+  installReadAhead(FS);
   const mountPoint = `/in-${++mountCounter}`;
   FS.mkdir(mountPoint);
   FS.mount(FS.filesystems.WORKERFS, { files: [file] }, mountPoint);
   const release = (): void => {
+    const cached = readAheadByFile.get(file);
+    if (cached) {
+      closedStats.fetches += cached.stats.fetches;
+      closedStats.bytesFetched += cached.stats.bytesFetched;
+      closedStats.reads += cached.stats.reads;
+      readAheadByFile.delete(file);
+    }
     try { FS.unmount(mountPoint); FS.rmdir(mountPoint); } catch { /* already gone */ }
   };
   let h5: H5File;

@@ -51,9 +51,10 @@ export interface FitOutcome {
   seasons: { years: number[]; amplitudeByYearMm: Float32Array[]; amplitudeTrendMmPerYear: Float32Array };
   /**
    * What reading the stack cost the worker: the files' size, h5wasm's wasm heap after the fit
-   * (null for GeoTIFFs before h5wasm ever loaded) and the rows read per block.
+   * (null for GeoTIFFs before h5wasm ever loaded), the rows read per block, and HDF5's reads
+   * of mounted files in this worker (read() calls, FileReaderSync fetches, bytes fetched).
    */
-  memory: { stackBytes: number; wasmHeapBytes: number | null; tileRows: number };
+  memory: { stackBytes: number; wasmHeapBytes: number | null; tileRows: number; reads: { reads: number; fetches: number; bytesFetched: number } };
 }
 
 export interface PixelSeries {
