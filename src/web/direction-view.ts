@@ -9,9 +9,10 @@ import { CpuCompareKernel } from '../cpu/compare.ts';
 import { crsOfEpsg, useEpsgDatabase, type EpsgRecord } from '../io/crs.ts';
 import { prepareComparison, runComparison, type CompareRun, type TrackProducts } from '../pipeline/compare.ts';
 import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
-import { renderRasterQuicklook, type RasterCategory } from '../plot/raster.ts';
+import type { RasterCategory } from '../plot/raster.ts';
 import type { FitOutcome } from './protocol.ts';
-import { toImageData } from './map-view.ts';
+import { MapView } from './map-view.ts';
+import type { SharedView } from './view-transform.ts';
 import { formatCount, formatPercent } from './format.ts';
 
 function trackProducts(o: FitOutcome, label: string): TrackProducts {
@@ -73,7 +74,7 @@ function shareTable(title: string, rows: [string, number, string][], tested: num
   return section;
 }
 
-export async function renderDirection(container: HTMLElement, a: FitOutcome, b: FitOutcome): Promise<void> {
+export async function renderDirection(container: HTMLElement, a: FitOutcome, b: FitOutcome, shared: SharedView): Promise<void> {
   const label = (o: FitOutcome, i: number): string => `Track ${i}${o.orbitDirection ? ` (${o.orbitDirection.toLowerCase()})` : ''}`;
   const run = await compareTracks(a, b, [label(a, 1), label(b, 2)]);
   const grid = run.prepared.grid;
@@ -97,13 +98,10 @@ export async function renderDirection(container: HTMLElement, a: FitOutcome, b: 
     ];
     if (c.notTested) categories.push({ value: DirectionClass.NOT_TESTED, label: `not seasonal on both (${formatCount(c.notTested)})`, color: DIRECTION_CLASS_COLORS[0] });
     const data = Float32Array.from(classes, (v) => (v === DirectionClass.NO_DATA ? Number.NaN : v));
-    const img = renderRasterQuicklook({ data, width: grid.width, height: grid.height, title, subtitle, unitLabel: 'class', colormap: 'categorical', categories, extent: lonLatExtent(grid), maxSize: 560, minSize: 360 });
-    const canvas = document.createElement('canvas');
-    canvas.className = 'map-canvas';
-    canvas.dataset.product = `direction_${key}`;
-    canvas.width = img.width;
-    canvas.height = img.height;
-    canvas.getContext('2d')!.putImageData(toImageData(img), 0, 0);
+    // A pane of the page's one pan/zoom (view-transform.ts), like the track's maps.
+    const view = new MapView(`direction_${key}`, shared, { onHover: () => {}, onClick: () => {} });
+    view.render({ data, width: grid.width, height: grid.height, title, subtitle, unitLabel: 'class', colormap: 'categorical', categories, extent: lonLatExtent(grid), maxSize: 560, minSize: 360 });
+    const canvas = view.canvas;
     const fig = document.createElement('figure');
     fig.className = 'map-figure';
     fig.append(canvas);

@@ -19,9 +19,10 @@ import { selectFitKernel } from '../pipeline/kernels.ts';
 import { checkEpochCount, resolveStackScale } from '../pipeline/fit-setup.ts';
 import { buildFitSummary } from '../pipeline/fit-summary.ts';
 import type { StackSource } from '../io/stack.ts';
-import { describeStackFiles, openStackFiles, readAlignedRaster } from './open-files.ts';
+import { describeStackFiles, h5ReadStats, h5wasmHeapBytes, openStackFiles, readAlignedRaster } from './open-files.ts';
 import { installEpsgDatabase } from './epsg-database.ts';
 import type { FitOutcome, FitRequest, SeriesRequest, WorkerMessage, WorkerRequest } from './protocol.ts';
+import { subtractReferenceSeries } from './reference.ts';
 
 registerShaderSource('fit', fitWgsl);
 
@@ -36,6 +37,13 @@ let opened: { stack: StackSource; context: FitContext; seasons: SeasonsContext }
 
 /** Progress granularity: at least this many tiles, so the bar moves even on the CPU path. */
 const MIN_TILES_FOR_PROGRESS = 24;
+
+/**
+ * Largest row block read at once, bytes of float32 stack values. The stack is read block by
+ * block (as the CLI does) and only the block is in memory: h5wasm's heap grows to about one
+ * block, so a multi-GB file costs the tab this much, not its size.
+ */
+const MAX_TILE_BYTES = 32 * 1024 * 1024;
 
 /**
  * The browser's device platform for the one device-selection rule (pipeline/devices.ts):
@@ -95,7 +103,12 @@ async function runFit(req: FitRequest): Promise<void> {
     post({ type: 'status', text: `fitting ${stack.dates.length} dates × ${grid.width}×${grid.height} pixels` });
 
     const products = Object.fromEntries(FIT_PRODUCT_KEYS.map((k) => [k, new Float32Array(grid.width * grid.height)])) as Record<FitProductKey, Float32Array>;
-    const tileRows = Math.max(1, Math.min(Math.floor(kernel.maxTilePixels(stack.dates.length) / grid.width), Math.ceil(grid.height / MIN_TILES_FOR_PROGRESS)));
+    const rowBytes = 4 * stack.dates.length * grid.width;
+    const tileRows = Math.max(1, Math.min(
+      Math.floor(kernel.maxTilePixels(stack.dates.length) / grid.width),
+      Math.ceil(grid.height / MIN_TILES_FOR_PROGRESS),
+      Math.floor(MAX_TILE_BYTES / rowBytes),
+    ));
     // The per-year fits of `permasar seasons` ride along on each tile (pipeline/seasons.ts), on
     // the float64 kernel: three parameters per year cost little next to the fit itself.
     const nPixels = grid.width * grid.height;
@@ -164,6 +177,12 @@ async function runFit(req: FitRequest): Promise<void> {
       device,
       summary,
       seasons: { years: seasonsResult.years, amplitudeByYearMm: byYear, amplitudeTrendMmPerYear: amplitudeTrend },
+      memory: {
+        stackBytes: req.stackFiles.reduce((sum, f) => sum + f.size, 0),
+        wasmHeapBytes: h5wasmHeapBytes(),
+        tileRows,
+        reads: h5ReadStats(),
+      },
     };
     const transfer: Transferable[] = [...Object.values(products), ...byYear, amplitudeTrend].map((a) => a.buffer);
     if (incidence) transfer.push(incidence.data.buffer);
@@ -174,15 +193,24 @@ async function runFit(req: FitRequest): Promise<void> {
   }
 }
 
+/** One pixel's series as stored (not yet scaled to mm), NaN = no data. */
+async function readPixelSeries(stack: StackSource, row: number, col: number): Promise<Float32Array> {
+  const { width, height } = stack.grid;
+  if (row < 0 || row >= height || col < 0 || col >= width) throw new Error(`pixel (${row}, ${col}) outside the grid`);
+  const rows = await stack.readRows(row, 1);
+  const nDates = stack.dates.length;
+  const raw = new Float32Array(nDates);
+  for (let d = 0; d < nDates; d++) raw[d] = rows[d * width + col];
+  return raw;
+}
+
 async function readSeries(req: SeriesRequest): Promise<void> {
   if (!opened) throw new Error('no stack is open');
   const { stack, context } = opened;
-  const { width, height } = stack.grid;
-  if (req.row < 0 || req.row >= height || req.col < 0 || req.col >= width) throw new Error(`pixel (${req.row}, ${req.col}) outside the grid`);
-  const rows = await stack.readRows(req.row, 1);
-  const nDates = stack.dates.length;
-  const raw = new Float32Array(nDates);
-  for (let d = 0; d < nDates; d++) raw[d] = rows[d * width + req.col];
+  let raw = await readPixelSeries(stack, req.row, req.col);
+  // Relative to the page's reference pixel, as InSAR viewers show it: series − series_ref,
+  // date by date (reference.ts), then fitted like any series.
+  if (req.reference) raw = subtractReferenceSeries(raw, await readPixelSeries(stack, req.reference.row, req.reference.col));
   const fit = fitPixelDetailed(raw, context);
   const rate = fit.eq1 ? fit.eq1.rateMmPerYear : fit.trend ? fit.trend.rateMmPerYear : NaN;
   const seasons = opened.seasons.years.length ? seasonsPixelDetailed(raw, rate, fit.seasonal, opened.seasons) : null;
@@ -193,6 +221,7 @@ async function readSeries(req: SeriesRequest): Promise<void> {
       requestId: req.requestId,
       row: req.row,
       col: req.col,
+      reference: req.reference,
       tYears: Array.from(axis.tYears),
       valuesMm: Array.from(raw, (v) => v * context.scaleToMm),
       tMidYears: context.tMidYears,

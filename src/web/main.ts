@@ -11,7 +11,7 @@ import { productInfo } from '../pipeline/fit-products.ts';
 import { $, createState } from './state.ts';
 import { setupTrack, trackCardHtml, updateRunButton } from './tracks-panel.ts';
 import { cancelAll, runAll } from './run.ts';
-import { selectPixel } from './results-view.ts';
+import { selectPixel, setReference } from './results-view.ts';
 
 // ---------------------------------------------------------------- start-up
 
@@ -42,6 +42,10 @@ function main(): void {
   state.tracks.push(setupTrack(state, 1), setupTrack(state, 2));
   $('run').addEventListener('click', () => { void runAll(state); });
   $('cancel').addEventListener('click', () => cancelAll(state));
+  $('clear-reference').addEventListener('click', () => {
+    const t = typeof state.activeView === 'number' ? state.tracks[state.activeView - 1] : null;
+    if (t) setReference(state, t, null);
+  });
   // A file dropped outside the drop zones must not replace the page.
   window.addEventListener('dragover', (e) => e.preventDefault());
   window.addEventListener('drop', (e) => e.preventDefault());
@@ -55,6 +59,9 @@ function main(): void {
   (window as unknown as { permasar: unknown }).permasar = {
     tracks: state.tracks,
     mapPoint: (key: FitProductKey, row: number, col: number) => state.mapViews.get(key)?.cssPointOf({ row, col }) ?? null,
+    /** The map box of a pane in CSS px relative to its canvas, and the shared view matrix. */
+    mapBox: (key: FitProductKey) => state.mapViews.get(key)?.cssBox() ?? null,
+    viewMatrix: () => Array.from(state.view.matrix),
     productUnit: (key: FitProductKey) => productInfo(key).unit,
   };
 }

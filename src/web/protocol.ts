@@ -31,6 +31,8 @@ export interface SeriesRequest {
   requestId: number;
   row: number;
   col: number;
+  /** The page's reference pixel: the series comes back as series − series_ref (null: as stored). */
+  reference: { row: number; col: number } | null;
 }
 
 export type WorkerRequest = FitRequest | SeriesRequest;
@@ -47,12 +49,20 @@ export interface FitOutcome {
   summary: FitSummary;
   /** `permasar seasons`' products (the "by year" view): one amplitude map per band year. */
   seasons: { years: number[]; amplitudeByYearMm: Float32Array[]; amplitudeTrendMmPerYear: Float32Array };
+  /**
+   * What reading the stack cost the worker: the files' size, h5wasm's wasm heap after the fit
+   * (null for GeoTIFFs before h5wasm ever loaded), the rows read per block, and HDF5's reads
+   * of mounted files in this worker (read() calls, FileReaderSync fetches, bytes fetched).
+   */
+  memory: { stackBytes: number; wasmHeapBytes: number | null; tileRows: number; reads: { reads: number; fetches: number; bytesFetched: number } };
 }
 
 export interface PixelSeries {
   requestId: number;
   row: number;
   col: number;
+  /** The reference pixel the values are relative to; null or absent: as stored. */
+  reference?: { row: number; col: number } | null;
   /** Decimal years (MintPy convention), one per date. */
   tYears: number[];
   /** LOS displacement in mm (positive toward the satellite), NaN = no data. */

@@ -4,6 +4,7 @@
 import type { FitProductKey } from '../core/fit-types.ts';
 import type { MapView, PixelHit } from './map-view.ts';
 import type { FitOutcome } from './protocol.ts';
+import { SharedView } from './view-transform.ts';
 
 /** One orbit track: its input files, its fit worker and, once fitted, its outcome. */
 export interface Track {
@@ -13,6 +14,8 @@ export interface Track {
   incidenceFile: File | null;
   worker: Worker | null;
   outcome: FitOutcome | null;
+  /** The reference pixel the rate map and the series are shown relative to (reference.ts), or null. */
+  reference: PixelHit | null;
   running: boolean;
   el: { card: HTMLElement; stackName: HTMLElement; maskName: HTMLElement; incidenceName: HTMLElement; incidenceDeg: HTMLInputElement; orbit: HTMLElement };
 }
@@ -31,10 +34,12 @@ export interface AppState {
   mapViews: Map<FitProductKey | 'amplitudeByYear', MapView>;
   /** The by-year plot canvas of the track on show, when it has one. */
   yearsPlot: HTMLCanvasElement | null;
+  /** The one pan/zoom of every map pane (view-transform.ts). */
+  view: SharedView;
 }
 
 export function createState(): AppState {
-  return { tracks: [], activeView: 1, selected: null, seriesRequestId: 0, mapViews: new Map(), yearsPlot: null };
+  return { tracks: [], activeView: 1, selected: null, seriesRequestId: 0, mapViews: new Map(), yearsPlot: null, view: new SharedView() };
 }
 
 /** The element with this id; a missing one is a bug in index.html, said by name. */

@@ -43,6 +43,7 @@ export function setupTrack(state: AppState, i: 1 | 2): Track {
     incidenceFile: null,
     worker: null,
     outcome: null,
+    reference: null,
     running: false,
     el: {
       card: $(`track-${i}`),

@@ -7,7 +7,8 @@ import type { PixelSeasons } from '../cpu/seasons.ts';
 import { robustRange, type RasterQuicklookOptions } from '../plot/raster.ts';
 import { timeSeriesPlot } from '../plot/charts.ts';
 import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
-import { MapView, toImageData, type PixelHit } from './map-view.ts';
+import { MapView, toImageData, type MapViewEvents } from './map-view.ts';
+import type { SharedView } from './view-transform.ts';
 import type { FitOutcome } from './protocol.ts';
 
 export interface YearsView {
@@ -17,14 +18,14 @@ export interface YearsView {
 }
 
 /** The slider, the map of the chosen year, and the (empty) pixel plot; null when no year qualifies. */
-export function createYearsView(o: FitOutcome, subtitle: string, onHover: (hit: PixelHit | null) => void, onClick: (hit: PixelHit) => void): YearsView | null {
+export function createYearsView(o: FitOutcome, subtitle: string, shared: SharedView, events: MapViewEvents): YearsView | null {
   const { years, amplitudeByYearMm } = o.seasons;
   if (!years.length) return null;
   const grid: RasterGrid = o.grid;
   const all = new Float32Array(amplitudeByYearMm.reduce((s, a) => s + a.length, 0));
   amplitudeByYearMm.forEach((a, y) => all.set(a, y * a.length));
   const range = robustRange(all);
-  const view = new MapView('amplitudeByYear', onHover, onClick);
+  const view = new MapView('amplitudeByYear', shared, events);
   const figure = document.createElement('figure');
   figure.className = 'map-figure years-figure';
   figure.id = 'years-view';
