@@ -244,6 +244,51 @@ export async function writeCorridor(dir: string, corridor: Corridor, manifestExt
   return file;
 }
 
+/**
+ * Hazard inputs over the corridor, for its alt and hazards stages: `lines.geojson`, a railway down
+ * the middle of the strip and a highway a cell east of it, wandering a little (class "railway" /
+ * "highway"), and `thermokarst.geojson`, `featureCount` points spread uniformly over the frames'
+ * extent (type "thaw slump" or "thermokarst lake", as the study's inventory). Returns the
+ * manifest blocks that use them (paths relative to `dir`, where the manifest lies).
+ */
+export async function writeCorridorHazardInputs(dir: string, corridor: Corridor, featureCount: number, seed = 77): Promise<{ hazards: Record<string, unknown> }> {
+  let south = Infinity, north = -Infinity, west = Infinity, east = -Infinity;
+  for (const { grid } of corridor.frames) {
+    const [x0, dx, , y0, , dy] = grid.geoTransform;
+    west = Math.min(west, x0); east = Math.max(east, x0 + dx * grid.width);
+    north = Math.max(north, y0); south = Math.min(south, y0 + dy * grid.height);
+  }
+  const random = makeRandom(seed);
+  const centre = (west + east) / 2;
+  const line = (x: number) => {
+    const coordinates: [number, number][] = [];
+    const steps = 200;
+    for (let i = 0; i <= steps; i++) {
+      const y = north - ((north - south) * i) / steps;
+      coordinates.push([x + 0.2 * corridor.options.cellDeg * Math.sin((i / steps) * 12 * Math.PI), y]);
+    }
+    return coordinates;
+  };
+  const lines = {
+    type: 'FeatureCollection',
+    features: [
+      { type: 'Feature', id: 'R1', properties: { class: 'railway', name: 'synthetic railway' }, geometry: { type: 'LineString', coordinates: line(centre) } },
+      { type: 'Feature', id: 'H1', properties: { class: 'highway', name: 'synthetic highway' }, geometry: { type: 'LineString', coordinates: line(Math.min(east, centre + corridor.options.cellDeg)) } },
+    ],
+  };
+  const features = {
+    type: 'FeatureCollection',
+    features: Array.from({ length: featureCount }, (_, i) => ({
+      type: 'Feature', id: `F${i + 1}`,
+      properties: { type: random() < 0.7 ? 'thaw slump' : 'thermokarst lake' },
+      geometry: { type: 'Point', coordinates: [west + (east - west) * random(), south + (north - south) * random()] },
+    })),
+  };
+  await writeFile(path.join(dir, 'lines.geojson'), JSON.stringify(lines) + '\n');
+  await writeFile(path.join(dir, 'thermokarst.geojson'), JSON.stringify(features) + '\n');
+  return { hazards: { lines: 'lines.geojson', features: ['thermokarst.geojson'] } };
+}
+
 /** Options for a corridor of about `pixels` pixels in all, over `frames` = [asc, desc] frames. */
 export function corridorOfSize(pixels: number, frames: [number, number], nDates: number): CorridorOptions {
   // Frames about 1.4× taller than wide (Sentinel-1 frames are ~250 × 170 km); each asc frame has

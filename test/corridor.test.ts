@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile, readdir, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { makeCorridor, writeCorridor, type Corridor, type Direction } from '../data/make-corridor.ts';
+import { makeCorridor, writeCorridor, writeCorridorHazardInputs, type Corridor, type Direction } from '../data/make-corridor.ts';
+import { altJob } from '../src/pipeline/jobs/alt.ts';
+import { hazardsJob } from '../src/pipeline/jobs/hazards.ts';
 import { runCorridor, type CorridorSummary } from '../src/pipeline/corridor.ts';
 import { BLOCK_KEYS, readCorridorManifest } from '../src/pipeline/corridor-manifest.ts';
 import { listUnits, parseShard, unitsOfShard } from '../src/pipeline/corridor-units.ts';
@@ -72,7 +74,8 @@ describe('permasar corridor on a synthetic corridor', () => {
     console.log(`corridor seed ${SEED} (data/make-corridor.ts makeCorridor({ seed: ${SEED} }))`);
     dir = await mkdtemp(path.join(tmpdir(), 'permasar-corridor-'));
     corridor = makeCorridor({ seed: SEED, intervalDays: 30, offLatticeLastDescending: true });
-    manifest = await writeCorridor(dir, corridor, { fit: { minEpochs: 10 }, compare: {} });
+    const hazardInputs = await writeCorridorHazardInputs(dir, corridor, 400, SEED);
+    manifest = await writeCorridor(dir, corridor, { fit: { minEpochs: 10 }, compare: {}, alt: { moisture: 0.35 }, ...hazardInputs });
     whole = await run(path.join(dir, 'whole'));
   }, 240_000);
   afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
@@ -175,7 +178,7 @@ describe('permasar corridor on a synthetic corridor', () => {
     expect(await readdir(out)).toEqual(['frames']); // shards merge nothing
     const merged = await run(out);
     expect(merged.frames.every((f) => f.status === 'skipped')).toBe(true);
-    for (const folder of ['asc', 'desc', 'direction', 'asc-vertical', 'desc-vertical']) {
+    for (const folder of ['asc', 'desc', 'direction', 'asc-vertical', 'desc-vertical', 'alt']) {
       const files = (await readdir(path.join(dir, 'whole', folder))).filter((f) => f.endsWith('.tif')).sort();
       expect(files.length).toBeGreaterThan(1);
       expect((await readdir(path.join(out, folder))).filter((f) => f.endsWith('.tif')).sort()).toEqual(files);
@@ -189,7 +192,33 @@ describe('permasar corridor on a synthetic corridor', () => {
       }
     }
     expect(merged.mosaics.asc!.frames.map((f) => f.offsetMmPerYear)).toEqual(whole.mosaics.asc!.frames.map((f) => f.offsetMmPerYear));
+    expect(await readFile(path.join(out, 'hazards', 'hazards.csv'), 'utf8')).toBe(await readFile(path.join(dir, 'whole', 'hazards', 'hazards.csv'), 'utf8'));
   }, 120_000);
+
+  it('alt and hazards run on the mosaics as the commands would, with the manifest\'s options', async () => {
+    expect(whole.stages.alt).toMatchObject({ status: 'done' });
+    expect(whole.stages.hazards).toMatchObject({ status: 'done' });
+    const ctx = { device: 'cpu' as const, log: () => {} };
+    const alone = path.join(dir, 'alone');
+    await altJob({ amplitude: path.join(dir, 'whole', 'asc-vertical', 'amplitude_vertical.tif'), moisture: 0.35, sites: null }, {}, path.join(alone, 'alt'), ctx);
+    const tifs = (await readdir(path.join(dir, 'whole', 'alt'))).filter((f) => f.endsWith('.tif')).sort();
+    expect(tifs).toContain('alt.tif');
+    expect((await readdir(path.join(alone, 'alt'))).filter((f) => f.endsWith('.tif')).sort()).toEqual(tifs);
+    for (const file of tifs) {
+      const a = await read(path.join('whole', 'alt'), file);
+      const b = await read(path.join('alone', 'alt'), file);
+      expect(b.grid).toEqual(a.grid);
+      expect(a.data.some((v) => Number.isFinite(v) && v > 0), file).toBe(true);
+      let differ = 0;
+      for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) differ++;
+      expect(differ, `alt/${file}`).toBe(0);
+    }
+    await hazardsJob({ lines: path.join(dir, 'lines.geojson'), features: [path.join(dir, 'thermokarst.geojson')] }, {}, path.join(alone, 'hazards'), ctx);
+    const csv = await readFile(path.join(dir, 'whole', 'hazards', 'hazards.csv'), 'utf8');
+    expect(csv.trim().split('\n').length).toBeGreaterThan(2);
+    expect(await readFile(path.join(alone, 'hazards', 'hazards.csv'), 'utf8')).toBe(csv);
+    expect(whole.counts.hazards).not.toBeNull();
+  });
 
   it('a rerun skips finished frames; a changed option or --force redoes them', async () => {
     logs.length = 0;
