@@ -2,19 +2,20 @@
 // of the study's size — about 11 M pixels × 240 dates over 9 frames (5 ascending, 4 descending),
 // ~10.6 GB of MintPy stacks — or a smaller one:
 //
-//   npm run bench:corridor -- [--quick] [--size PIXELS] [--dates N] [--frames A,D] [--device cpu|gpu|auto] [--dir DIR] [--keep]
+//   npm run bench:corridor -- [--quick] [--size PIXELS] [--dates N] [--frames A,D] [--device cpu|gpu|auto] [--dir DIR] [--keep] [--reuse] [--features N]
 //
-// Reports the per-stage times (fit of every frame, mosaic per direction, compare, vertical),
+// Reports the per-stage times (fit of every frame, mosaic per direction, compare, vertical, alt,
+// hazards),
 // pixels/s, the read floor (every stack read once, tile by tile, as fit reads it, nothing else)
 // and the peak resident memory of the corridor process (GNU time -v, /usr/bin/time). The corridor
 // is written first (not timed into the results), streamed row block by row block.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { corridorOfSize, makeCorridor, writeCorridor } from '../data/make-corridor.ts';
+import { corridorOfSize, makeCorridor, writeCorridor, writeCorridorHazardInputs } from '../data/make-corridor.ts';
 import { openStack } from '../src/io/stack-node.ts';
 import { fitTileRows } from '../src/pipeline/fit.ts';
 
@@ -46,6 +47,11 @@ if (reused) {
   await rm(dir, { recursive: true, force: true });
   manifest = await writeCorridor(path.join(dir, 'data'), corridor, { compare: {} });
 }
+// Every later stage: alt with a uniform October moisture, hazards with a railway and a highway
+// down the corridor and `--features` thermokarst points over it (default 20 000).
+const featureCount = Number(value('--features', quick ? '2000' : '20000'));
+const stageBlocks = { compare: {}, alt: { moisture: 0.35 }, ...(await writeCorridorHazardInputs(path.join(dir, 'data'), corridor, featureCount)) };
+await writeFile(manifest, JSON.stringify({ ...JSON.parse(await readFile(manifest, 'utf8')), ...stageBlocks }, null, 2) + '\n');
 const writeSeconds = (Date.now() - t) / 1000;
 const framePixels = corridor.frames.reduce((s, f) => s + f.grid.width * f.grid.height, 0);
 let inputBytes = 0;
@@ -88,6 +94,8 @@ const rows: [string, string, string][] = [
   ['mosaic desc', `${stage('mosaic desc')?.toFixed(1)} s`, `${Math.round((summary.mosaics.desc?.counts.pixels ?? 0) / (stage('mosaic desc') ?? NaN))} px/s`],
   ['compare', `${stage('compare')?.toFixed(1)} s`, ''],
   ['vertical asc + desc', `${((stage('vertical asc') ?? 0) + (stage('vertical desc') ?? 0)).toFixed(1)} s`, ''],
+  ['alt', `${stage('alt')?.toFixed(1)} s`, ''],
+  [`hazards (${featureCount} features)`, `${stage('hazards')?.toFixed(1)} s`, ''],
   ['total (process wall)', `${wallSeconds.toFixed(1)} s`, `${Math.round(framePixels / wallSeconds)} px/s`],
   ['read floor (stacks once)', `${floorSeconds.toFixed(1)} s`, `${(inputBytes / 2 ** 20 / floorSeconds).toFixed(0)} MiB/s`],
 ];
