@@ -11,6 +11,10 @@
 //                                default: this host's measured memcpy rate, the right floor for
 //                                a software adapter such as llvmpipe
 //   --quick                      256 × 256 and 2 000 CPU pixels
+//   --stream-pixels N            also stream N pixels (e.g. 11063313, the study's corridor) through
+//                                the GPU kernel in the fit's own tile size (pipeline/fit.ts
+//                                FIT_TILE_SERIES_BYTES, two in flight as the fit keeps them), one tile of
+//                                data reused: the kernel's share of a corridor-size run, no disk
 //
 // Reported per run: pixels/s of the kernel alone (fitTile wall time: upload, dispatch and
 // read-back overlapped, no file I/O), input bytes/s against the floor "each input byte read
@@ -24,6 +28,7 @@ import { DEFAULT_FIT_OPTIONS, type FitContext, type FitKernel, type SeriesTile }
 import type { TimeAxis } from '../src/core/time.ts';
 import { acquireGpu } from '../src/gpu/device.ts';
 import { createGpuFitKernel } from '../src/gpu/fit-kernel.ts';
+import { FIT_TILE_SERIES_BYTES } from '../src/pipeline/fit.ts';
 
 function argument(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -133,6 +138,23 @@ if (!gpu) {
   rows.push(await timeKernel('gpu, one chunk', kernel, single, context));
   const big = makeStack(width * height, block);
   rows.push(await timeKernel(`gpu, ${width} × ${height}`, kernel, big, context));
+  const streamPixels = argument('stream-pixels', 0);
+  if (streamPixels > 0) {
+    const tilePixels = Math.max(1, Math.min(kernel.maxTilePixels(nDates), Math.floor(FIT_TILE_SERIES_BYTES / (4 * nDates))));
+    const tile = makeStack(Math.min(tilePixels, streamPixels), block);
+    const tiles = Math.ceil(streamPixels / tile.nPixels);
+    gc();
+    const t0 = performance.now();
+    const inFlight: Promise<unknown>[] = [];
+    for (let i = 0; i < tiles; i++) {
+      inFlight.push(kernel.fitTile(tile, context));
+      if (inFlight.length >= 2) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+    const seconds = (performance.now() - t0) / 1000;
+    sampleMemory();
+    rows.push({ path: `gpu, ${fmt(tiles * tile.nPixels)} px streamed in ${tiles} tiles`, pixels: tiles * tile.nPixels, dates: nDates, seconds, chunks: tiles });
+  }
   await kernel.dispose();
 }
 

@@ -5,9 +5,10 @@
 //      bandwidth floor (--bandwidth-gbps N, the datasheet figure: WebGPU cannot report it);
 //   3. `permasar fit --device gpu` end to end (bench/fit-e2e-bench.ts) on 2000 × 1000 × 240
 //      (1.8 GiB file), against reading the file once; with --mintpy DIR, MintPy side by side.
-// Options: --bandwidth-gbps N, --mintpy DIR, --e2e-width/--e2e-height/--dates.
-// A corridor-size run (~11 M pixels × 240 dates, 10 GB) needs a stack writer that streams row
-// blocks (bench/write-bench-stack.ts holds the whole stack in memory): not yet.
+//   4. the corridor's size for the kernel: 11 063 313 pixels × 240 dates streamed through it in
+//      the fit's tiles (fit-bench.ts --stream-pixels; no disk: writing a 10.6 GB corridor alone
+//      takes minutes, `npm run bench:corridor -- --device gpu` runs the whole thing from disk).
+// Options: --bandwidth-gbps N, --mintpy DIR, --e2e-width/--e2e-height/--dates, --stream-pixels N.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,7 @@ const run = (args: string[]) => {
 };
 const bandwidth = option('bandwidth-gbps');
 run(['--expose-gc', runTs, path.join(here, 'fit-bench.ts'), '--width', '1000', '--height', '1000', '--dates', dates, '--cpu-pixels', '2000',
+  '--stream-pixels', option('stream-pixels') ?? '11063313',
   ...(bandwidth ? ['--bandwidth-gbps', bandwidth] : [])]);
 const mintpy = option('mintpy');
 run([runTs, path.join(here, 'fit-e2e-bench.ts'), '--width', option('e2e-width') ?? '2000', '--height', option('e2e-height') ?? '1000', '--dates', dates, '--skip-cpu',
