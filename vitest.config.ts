@@ -9,5 +9,7 @@ export default defineConfig({
     // from piling onto each other.
     fileParallelism: true,
     maxWorkers: 2,
+    // One temporary root per run, removed at the end (test/support/temp-root.ts).
+    globalSetup: ['test/support/temp-root.ts'],
   },
 });
