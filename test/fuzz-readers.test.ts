@@ -42,6 +42,30 @@ let dir = '';
 type Random = () => number;
 const int = (random: Random, n: number) => Math.floor(random() * n);
 
+/**
+ * The first HDF5 global heap collection ("GCOL", where variable-length attribute strings live)
+ * with its free-space object (index 0) made 1 KiB shorter than it is: HDF5's parser then meets a
+ * zero-filled object header of size 0 inside the collection and never moves past it.
+ */
+function shortenGlobalHeapFreeSpace(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  const view = new DataView(out.buffer);
+  const at = Buffer.from(out).indexOf('GCOL');
+  if (at < 0) throw new Error('fuzz: no global heap in the MintPy file');
+  const end = at + Number(view.getBigUint64(at + 8, true));
+  for (let p = at + 16; p + 16 <= end;) {
+    const index = view.getUint16(p, true);
+    const size = Number(view.getBigUint64(p + 8, true));
+    if (index === 0) {
+      if (size <= 2048) throw new Error(`fuzz: the global heap's free space is only ${size} bytes`);
+      view.setBigUint64(p + 8, BigInt(size - 1024), true);
+      return out;
+    }
+    p += 16 + Math.ceil(size / 8) * 8;
+  }
+  throw new Error('fuzz: no free space in the global heap');
+}
+
 /** A mutation of one file's bytes. mustFail: the result cannot be a valid file. */
 interface Mutation { name: string; mustFail: boolean; apply(bytes: Uint8Array, random: Random): Uint8Array }
 
@@ -174,6 +198,11 @@ const READERS: ReaderEntry[] = [
       { name: 'unknown UNIT', mustFail: true, write: (f) => writeMintpyTimeseries(f, { grid, dates: stackDates, values: stackValuesM, unit: 'furlongs' }) },
       { name: 'Y_STEP of 0', mustFail: true, write: (f) => writeMintpyTimeseries(f, { grid, dates: stackDates, values: stackValuesM, unit: 'm', attributes: { Y_STEP: '0' } }) },
       { name: 'timeseries chunked oddly', mustFail: false, write: (f) => writeMintpyTimeseries(f, { grid, dates: stackDates, values: stackValuesM, unit: 'm', chunks: [3, 5, 7] }) },
+      // HDF5 itself loops forever on this (seed 1344754300, radar stack, case #3): refused in time.
+      { name: 'attribute heap whose free space ends short (HDF5 loops on it)', mustFail: true, write: async (f) => {
+        await writeMintpyTimeseries(f, { grid, dates: stackDates, values: stackValuesM, unit: 'm' });
+        await writeFile(f, shortenGlobalHeapFreeSpace(new Uint8Array(await readFile(f))));
+      } },
     ],
     place: async (bytes, caseDir) => { const f = path.join(caseDir, 'timeseries.h5'); await writeFile(f, bytes); return f; },
     args: (c) => ['fit', c.file, '--out', c.out, '--device', 'cpu', '--quiet'],

@@ -4,6 +4,7 @@
 import h5wasm from 'h5wasm/node';
 import type { File as H5File } from 'h5wasm';
 import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import { InputError } from '../core/errors.ts';
 import { checkHdf5Header } from './hdf5-header.ts';
@@ -45,6 +46,40 @@ setHdf5TraceCapture(captureNodeStderr);
 
 let ready: Promise<unknown> | null = null;
 
+/** How long the metadata probe may take: a valid file's metadata reads in milliseconds. */
+export const HDF5_PROBE_LIMIT_MS = 15_000;
+const probed = new Map<string, Promise<void>>();
+
+/**
+ * Reads `path`'s HDF5 metadata once in a worker thread (io/h5-probe-worker.mjs) with a time limit,
+ * before h5wasm touches it on this thread: HDF5 1.14.6 loops forever on some damaged files (a
+ * global-heap free-space object of size 0, met by the fuzz test in a MintPy file's attribute
+ * heap), and a synchronous wasm call here could never be interrupted — the command would hang.
+ * A probe that does not finish in time is terminated and the file refused in one line. Errors
+ * the probe meets are left to the real open, which words them. Once per file and process.
+ */
+export function probeHdf5Metadata(path: string, stamp: string): Promise<void> {
+  const key = `${resolve(path)}\u0000${stamp}`;
+  let probe = probed.get(key);
+  if (!probe) {
+    probe = new Promise<void>((done, fail) => {
+      const worker = new Worker(new URL('./h5-probe-worker.mjs', import.meta.url), { workerData: { path: resolve(path) }, stderr: true, stdout: true });
+      worker.stderr.resume();
+      worker.stdout.resume();
+      const timer = setTimeout(() => {
+        void worker.terminate();
+        fail(new InputError(path, `damaged HDF5 file: the HDF5 library did not finish reading its metadata in ${HDF5_PROBE_LIMIT_MS / 1000} s (a corrupt heap or index that it loops on)`));
+      }, HDF5_PROBE_LIMIT_MS);
+      const finish = () => { clearTimeout(timer); void worker.terminate(); done(); };
+      worker.once('message', finish);
+      worker.once('error', finish);
+      worker.once('exit', finish);
+    });
+    probed.set(key, probe);
+  }
+  return probe;
+}
+
 /**
  * Opens `path` read-only after checking it exists and that its HDF5 superblock is intact
  * (h5wasm itself prints a trace to stderr and returns an invalid handle for bad files).
@@ -52,6 +87,8 @@ let ready: Promise<unknown> | null = null;
 export async function openH5Node(path: string): Promise<H5File> {
   const byteLength = await fileSizeOrThrow(path);
   await checkHdf5Header(path, byteLength, (offset, length) => readBytesAt(path, offset, length));
+  const mtimeMs = fs.statSync(path).mtimeMs;
+  await probeHdf5Metadata(path, `${byteLength}:${mtimeMs}`);
   ready ??= h5wasm.ready;
   await ready;
   const outcome = callHdf5(() => new h5wasm.File(resolve(path), 'r'));
