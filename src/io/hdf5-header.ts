@@ -67,7 +67,3 @@ export async function checkHdf5Header(file: string, byteLength: number, readByte
   }
 }
 
-/** Same check on bytes already in memory (browser File read whole). */
-export function checkHdf5Bytes(file: string, bytes: Uint8Array): Promise<void> {
-  return checkHdf5Header(file, bytes.length, async (offset, length) => bytes.subarray(offset, offset + length));
-}
