@@ -45,6 +45,22 @@ describe('Eq. 2', () => {
   });
 });
 
+/** The least-squares plane z = a + b x + c y through the points (3 × 3 normal equations). */
+function leastSquaresPlane(xs: number[], ys: number[], zs: number[]): (x: number, y: number) => number {
+  const m = [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]];
+  xs.forEach((x, i) => {
+    const row = [1, x, ys[i]];
+    for (let a = 0; a < 3; a++) {
+      for (let b = 0; b < 3; b++) m[a][b] += row[a] * row[b];
+      m[a][3] += row[a] * zs[i];
+    }
+  });
+  for (let k = 0; k < 3; k++) for (let i = k + 1; i < 3; i++) { const f = m[i][k] / m[k][k]; for (let j = k; j < 4; j++) m[i][j] -= f * m[k][j]; }
+  const p = [0, 0, 0];
+  for (let i = 2; i >= 0; i--) { let s = m[i][3]; for (let j = i + 1; j < 3; j++) s -= m[i][j] * p[j]; p[i] = s / m[i][i]; }
+  return (x, y) => p[0] + p[1] * x + p[2] * y;
+}
+
 describe('thin-plate spline', () => {
   it('interpolates exactly with no smoothing, reproduces a plane, and smooths towards it', () => {
     const xs: number[] = [], ys: number[] = [], zs: number[] = [];
@@ -55,11 +71,21 @@ describe('thin-plate spline', () => {
     for (let i = 0; i < 25; i++) expect(evaluateThinPlateSpline(s, xs[i], ys[i])).toBeCloseTo(zs[i], 9);
     const flat = fitThinPlateSpline(xs, ys, xs.map((x, i) => plane(x, ys[i])), 0)!;
     expect(evaluateThinPlateSpline(flat, 1234, 4321)).toBeCloseTo(plane(1234, 4321), 9);
+    // Heavy smoothing tends to the least-squares plane of the data (the thin-plate spline's limit),
+    // not to `plane` itself: the sine added to it has a trend of its own over 25 random points
+    // (comparing with `plane` failed 1 seed in ~50: PERMASAR_ALT_SEED=1662082464).
     const smooth = fitThinPlateSpline(xs, ys, zs, 1e6)!;
-    let maxDev = 0;
-    for (let i = 0; i < 25; i++) maxDev = Math.max(maxDev, Math.abs(evaluateThinPlateSpline(smooth, xs[i], ys[i]) - plane(xs[i], ys[i])));
-    expect(maxDev).toBeLessThan(0.012);
-    expect(maxDev).toBeGreaterThan(0.001);
+    const ls = leastSquaresPlane(xs, ys, zs);
+    let fromPlane = 0, dataFromPlane = 0, fromData = 0;
+    for (let i = 0; i < 25; i++) {
+      const v = evaluateThinPlateSpline(smooth, xs[i], ys[i]);
+      fromPlane = Math.max(fromPlane, Math.abs(v - ls(xs[i], ys[i])));
+      dataFromPlane = Math.max(dataFromPlane, Math.abs(zs[i] - ls(xs[i], ys[i])));
+      fromData = Math.max(fromData, Math.abs(v - zs[i]));
+    }
+    expect(dataFromPlane).toBeGreaterThan(0.002);
+    expect(fromPlane).toBeLessThan(1e-3 * dataFromPlane);
+    expect(fromData).toBeGreaterThan(0.5 * dataFromPlane);
   });
 
   it('refuses fewer than three or collinear points', () => {

@@ -17,8 +17,8 @@ import { makeRandom } from '../data/synthetic.ts';
 import { crsTransform } from '../src/pipeline/grid-crs.ts';
 import { proj4Converter } from '../src/io/crs.ts';
 
-const seed = (Math.random() * 2 ** 31) >>> 0;
-console.log(`resample-blocks: seed ${seed}`);
+const seed = Number(process.env.PERMASAR_SEED ?? (Math.random() * 2 ** 31) >>> 0);
+console.log(`resample-blocks: seed ${seed} (replay with PERMASAR_SEED=${seed})`);
 const random = makeRandom(seed);
 
 function randomPlane(grid: RasterGrid, nanShare: number, lo = -30, hi = 30): Float32Array {

@@ -290,7 +290,14 @@ export function sourceRowsForBlock(
     for (let c = 0; c < target.width; c++) {
       const [x, y] = toSource(c + 0.5, r + 0.5);
       if (!(x >= 0 && x < source.width && y >= 0 && y < source.height)) continue;
-      const j0 = Math.floor(y - 0.5);
+      // The stencil's rows as forEachStencil finds them: a centre within COINCIDENT_CENTRE_PX of a
+      // source row's centre is snapped onto it first, and above the first row's centre the
+      // four-sample stencil starts at row 0 (GDAL's j0 = −1 → 0), so it reads rows 0 and 1
+      // (without these, a target row just above the source's first centre got rows 0…0 and the
+      // stencil asked for row 1: resample-blocks seed 1600942369).
+      const row = Math.floor(y);
+      const ySnapped = Math.abs(y - (row + 0.5)) <= COINCIDENT_CENTRE_PX ? row + 0.5 : y;
+      const j0 = Math.max(fourSamples ? 0 : -Infinity, Math.floor(ySnapped - 0.5));
       lo = Math.min(lo, Math.floor(y), j0 - below);
       hi = Math.max(hi, Math.floor(y), j0 + above);
     }
