@@ -9,7 +9,7 @@
 // the shell's convention for "stopped by a signal". Node-only.
 
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../core/errors.ts';
@@ -38,8 +38,13 @@ const handlers = new Map<NodeJS.Signals, () => void>();
 
 function onSignal(signal: keyof typeof SIGNAL_EXIT_CODES): void {
   // Synchronous on purpose: the process exits right after, so no promise would settle.
+  // Renamed first: a write still in flight on libuv's thread pool opens its file by the old path
+  // and so can no longer add an entry under the folder being removed (it did, one run in ~20 of
+  // test/gpu-device-loss.test.ts's Ctrl-C case: rmSync then met ENOTEMPTY and left the folder).
   for (const dir of activeStaging) {
-    try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort while dying */ }
+    let doomed = dir;
+    try { renameSync(dir, `${dir}.removing`); doomed = `${dir}.removing`; } catch { /* remove in place */ }
+    try { rmSync(doomed, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }); } catch { /* best effort while dying */ }
   }
   activeStaging.clear();
   process.exit(SIGNAL_EXIT_CODES[signal]);
