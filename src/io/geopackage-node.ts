@@ -82,8 +82,26 @@ export async function readGeoPackageLayer(file: string, layerName: string | null
   if (new TextDecoder().decode(bytes.subarray(0, 16)) !== 'SQLite format 3\0') throw new InputError(file, 'not a GeoPackage (not an SQLite database file)');
   sqlJs ??= initSqlJs();
   const SQL = await sqlJs;
-  const db = new SQL.Database(bytes);
+  let db: Database;
   try {
+    db = new SQL.Database(bytes);
+  } catch (e) {
+    throw new InputError(file, `not a readable GeoPackage (SQLite: ${String((e as Error)?.message ?? e).split('\n')[0]})`);
+  }
+  try {
+    return readLayer(db, file, layerName);
+  } catch (e) {
+    // SQLite meets a damaged page only when a query reaches it ("database disk image is
+    // malformed", fuzz seed 768658545): any query may throw, and it is the file's fault.
+    if (e instanceof InputError) throw e;
+    throw new InputError(file, `not a readable GeoPackage (SQLite: ${String((e as Error)?.message ?? e).split('\n')[0]})`);
+  } finally {
+    db.close();
+  }
+}
+
+function readLayer(db: Database, file: string, layerName: string | null): NativeVectorLayer & { layer: string } {
+  {
     const tables = featureTables(db, file);
     if (tables.length === 0) throw new InputError(file, 'holds no feature layer (gpkg_contents lists none with data_type "features")');
     const names = tables.map((t) => t.table).join(', ');
@@ -126,7 +144,5 @@ export async function readGeoPackageLayer(file: string, layerName: string | null
       return { type: 'Feature', geometry, properties };
     });
     return { features, crs, layer: layer.table };
-  } finally {
-    db.close();
   }
 }
