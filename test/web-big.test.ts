@@ -18,6 +18,7 @@
 // No browser is ever downloaded. Without /usr/bin/chromium the test is skipped with a loud
 // note, unless PERMASAR_REQUIRE_BROWSER=1 (CI), where that is a failure.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveDir } from './support/serve-dir.ts';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -75,29 +76,6 @@ const RATE_TOLERANCE_MM_PER_YEAR = 0.05;
 const WHEEL_NOTCHES = 3;
 const DRAG = { x: 23, y: -17 };
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
-
-function serve(dir: string): Promise<http.Server> {
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
-    const file = path.join(dir, rel);
-    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end('not found');
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 /** Streams the big stack to disk (never whole in memory): values in m, as MintPy stores them. */
 async function writeBigStack(file: string): Promise<void> {
@@ -159,7 +137,7 @@ describe.skipIf(!haveBrowser && !REQUIRE)('web app at real sizes in chromium (Li
     // The big stack is written while the LiCSBAS case runs (awaited in its own test).
     bigWritten = writeBigStack(bigFile);
     bigWritten.catch(() => { /* reported by the test that awaits it */ });
-    server = await serve(outDir);
+    server = await serveDir(outDir);
     const { chromium } = await import('playwright-core');
     context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
       executablePath: CHROMIUM,

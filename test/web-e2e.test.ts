@@ -9,6 +9,7 @@
 // No browser is ever downloaded. Without /usr/bin/chromium the test is skipped with a loud
 // note, unless PERMASAR_REQUIRE_BROWSER=1 (CI), where that is a failure.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveDir } from './support/serve-dir.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -36,30 +37,6 @@ if (!haveBrowser) {
 /** Parity tolerance of the rate (GPU float32 vs CPU float64), mm/yr — as in fit-parity. */
 const RATE_TOLERANCE_MM_PER_YEAR = 0.01;
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.wgsl': 'text/plain; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
-
-function serve(dir: string): Promise<http.Server> {
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
-    const file = path.join(dir, rel);
-    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end('not found');
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 async function download(page: Page, file: string): Promise<Uint8Array> {
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`#downloads button[data-file="${file}"]`)]);
@@ -95,7 +72,7 @@ describe.skipIf(!haveBrowser && !REQUIRE)('web app in chromium (WebGPU on SwiftS
     await build({ configFile: path.join(repo, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
     await cli;
     grid = JSON.parse(await readFile(path.join(cliDir, 'summary.json'), 'utf8')).inputs.grid;
-    server = await serve(outDir);
+    server = await serveDir(outDir);
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const { chromium } = await import('playwright-core');
     // A new, empty profile every time: nothing from a previous run (or a person's browser).
