@@ -3,14 +3,14 @@
 // and our reader reads our COGs and GDAL-made ones (DEFLATE, ZSTD).
 
 import { describe, expect, it, beforeAll } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RasterGrid } from '../src/core/grid.ts';
 import { makeRandom } from '../data/synthetic.ts';
-import { createGeoTiffFile, writeGeoTiffFile } from '../src/io/geotiff-write-node.ts';
-import { encodeGeoTiff, type GeoTiffWriteOptions } from '../src/io/geotiff-write.ts';
+import { createGeoTiffFile, nodeDeflate, writeGeoTiffFile } from '../src/io/geotiff-write-node.ts';
+import { encodeGeoTiff, encodeGeoTiffAsync, type GeoTiffWriteOptions } from '../src/io/geotiff-write.ts';
 import { readRaster } from '../src/io/raster-node.ts';
 import { GDAL_AVAILABLE, gdalinfoJson } from './support/gdal.ts';
 
@@ -95,8 +95,15 @@ describe('COG writer', () => {
       const path = join(dir, `f-${shape.width}x${shape.height}.tif`);
       const opts: GeoTiffWriteOptions = { sampleType: 'float32', bandUnit: 'mm/yr', bandDescription: 'rate', metadata: { PRODUCT: 'rate' } };
       await writeStreamed(path, grid, values, opts);
-      // The in-memory encoder (the web app's downloads) makes the same bytes.
-      expect(Buffer.from(encodeGeoTiff(grid, values, opts)).equals(readFileSync(path))).toBe(true);
+      // The in-memory encoder makes the same bytes with the same deflate (node:zlib here) …
+      expect(Buffer.from(await encodeGeoTiffAsync(grid, values, opts, path, nodeDeflate)).equals(readFileSync(path))).toBe(true);
+      // … and with fflate (the web app's downloads) other zlib streams of the same tiles: a
+      // valid COG with the same pixels, as GDAL and our reader see them.
+      const webPath = join(dir, `web-${shape.width}x${shape.height}.tif`);
+      writeFileSync(webPath, encodeGeoTiff(grid, values, opts));
+      validateCog(webPath);
+      expectSameSamples((await readRaster(webPath)).data, values, 'our reader, fflate encoding');
+      if (GDAL_AVAILABLE) expectSameSamples(gdalPixels(webPath, null, 'float32'), values, 'GDAL, fflate encoding');
       expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
       validateCog(path);
 

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RasterGrid } from '../src/core/grid.ts';
 import { makeRandom } from '../data/synthetic.ts';
-import { createGeoTiffFile } from '../src/io/geotiff-write-node.ts';
-import { encodeGeoTiff, type GeoTiffWriteOptions } from '../src/io/geotiff-write.ts';
+import { createGeoTiffFile, nodeDeflate } from '../src/io/geotiff-write-node.ts';
+import { encodeGeoTiff, encodeGeoTiffAsync, type GeoTiffWriteOptions } from '../src/io/geotiff-write.ts';
 import { readRaster } from '../src/io/raster-node.ts';
 import { GDAL_AVAILABLE, gdalinfoJson } from './support/gdal.ts';
 
@@ -61,7 +61,7 @@ describe('multi-band COG', () => {
     await writer.writeRows(0, planes[1], 1);
     await writer.close();
     // The streamed file is the in-memory encoding byte for byte.
-    expect(Buffer.compare(readFileSync(path), Buffer.from(encodeGeoTiff(grid, planes, opts)))).toBe(0);
+    expect(Buffer.compare(readFileSync(path), Buffer.from(await encodeGeoTiffAsync(grid, planes, opts, path, nodeDeflate)))).toBe(0);
 
     for (let b = 0; b < years.length; b++) {
       const ours = await readRaster(path, { band: b + 1 });

@@ -260,11 +260,11 @@ function littleEndianBytes(data: Float32Array): Uint8Array {
 type Pixels = Float32Array | Uint8Array;
 
 /**
- * One tile, predicted and DEFLATE-compressed. `src` holds `srcRows` rows of `srcWidth`; the
- * tile is columns col0 … col0 + TILE_SIZE − 1; parts outside the image are filled with
- * `fill` (nodata), as GDAL fills partial edge tiles.
+ * One tile with its TIFF predictor applied, ready for DEFLATE. `src` holds `srcRows` rows of
+ * `srcWidth`; the tile is columns col0 … col0 + TILE_SIZE − 1; parts outside the image are
+ * filled with `fill` (nodata), as GDAL fills partial edge tiles.
  */
-function compressTile(src: Pixels, srcWidth: number, srcRows: number, col0: number, fill: number): Uint8Array {
+function predictTile(src: Pixels, srcWidth: number, srcRows: number, col0: number, fill: number): Uint8Array {
   const T = TILE_SIZE;
   const cols = Math.min(T, srcWidth - col0);
   if (src instanceof Float32Array) {
@@ -288,7 +288,7 @@ function compressTile(src: Pixels, srcWidth: number, srcRows: number, col0: numb
         }
       }
     }
-    return zlibSync(out, { level: DEFLATE_LEVEL });
+    return out;
   }
   const out = new Uint8Array(T * T);
   for (let r = 0; r < T; r++) {
@@ -300,14 +300,34 @@ function compressTile(src: Pixels, srcWidth: number, srcRows: number, col0: numb
       prev = v;
     }
   }
-  return zlibSync(out, { level: DEFLATE_LEVEL });
+  return out;
 }
 
-/** The tiles of one band of rows, concatenated, with each tile's byte count. */
-function compressBand(src: Pixels, width: number, rows: number, fill: number): { bytes: Uint8Array; counts: number[] } {
+/** The predicted tiles of one band of rows, in tile-column order. */
+function predictBand(src: Pixels, width: number, rows: number, fill: number): Uint8Array[] {
   const tiles: Uint8Array[] = [];
-  for (let col0 = 0; col0 < width; col0 += TILE_SIZE) tiles.push(compressTile(src, width, rows, col0, fill));
+  for (let col0 = 0; col0 < width; col0 += TILE_SIZE) tiles.push(predictTile(src, width, rows, col0, fill));
+  return tiles;
+}
+
+/**
+ * A zlib stream (RFC 1950) of a predicted tile at DEFLATE_LEVEL. The in-memory encoder uses
+ * fflate (pure JS, runs in the browser); the Node file writer passes node:zlib's asynchronous
+ * deflate, which runs on libuv's thread pool beside the kernels (geotiff-write-node.ts). Every
+ * zlib stream decodes to the same tile; the compressed bytes depend on the implementation.
+ */
+export type TileDeflate = (predicted: Uint8Array, level: number) => Uint8Array | Promise<Uint8Array>;
+
+export const fflateDeflate: TileDeflate = (predicted, level) => zlibSync(predicted, { level: level as 6 });
+
+/** Compressed tiles concatenated, with each tile's byte count. */
+function packTiles(tiles: Uint8Array[]): { bytes: Uint8Array; counts: number[] } {
   return { bytes: concat(tiles), counts: tiles.map((t) => t.length) };
+}
+
+function deflateAll(tiles: Uint8Array[], deflate: TileDeflate): Uint8Array[] | Promise<Uint8Array[]> {
+  const out = tiles.map((t) => deflate(t, DEFLATE_LEVEL));
+  return out.some((t) => t instanceof Promise) ? Promise.all(out) : (out as Uint8Array[]);
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -382,8 +402,11 @@ export class CogEncoder {
   /** Overview level 1 of each GDAL band, filled row band by row band; empty when the image fits one tile. */
   private readonly level1: Pixels[];
 
-  /** `file` names the output in errors (an unusable CRS). */
-  constructor(readonly grid: RasterGrid, readonly opts: GeoTiffWriteOptions, readonly file: string) {
+  /**
+   * `file` names the output in errors (an unusable CRS). `deflate` compresses each predicted
+   * tile (default fflate, synchronous; `addRowsAsync`/`finishAsync` take an asynchronous one).
+   */
+  constructor(readonly grid: RasterGrid, readonly opts: GeoTiffWriteOptions, readonly file: string, private readonly deflate: TileDeflate = fflateDeflate) {
     const { width, height } = grid;
     if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
       throw new Error(`CogEncoder: bad raster size ${width}×${height}`);
@@ -420,8 +443,25 @@ export class CogEncoder {
   /**
    * Takes rows row0 … row0 + data.length / width − 1 of GDAL band `sample` (0-based) and
    * returns the row bands they completed, compressed (to be stored by the caller until `finish`).
+   * Needs a synchronous `deflate`; see addRowsAsync.
    */
   addRows(row0: number, data: Pixels, sample = 0): CompressedBand[] {
+    return this.takeRows(row0, data, sample).map((band) => {
+      const tiles = deflateAll(band.tiles, this.deflate);
+      if (tiles instanceof Promise) throw new Error('CogEncoder: an asynchronous deflate needs addRowsAsync');
+      return this.record(band, tiles);
+    });
+  }
+
+  /** addRows with the tiles compressed concurrently by an asynchronous `deflate`. */
+  async addRowsAsync(row0: number, data: Pixels, sample = 0): Promise<CompressedBand[]> {
+    const bands = this.takeRows(row0, data, sample);
+    const compressed = await Promise.all(bands.map((band) => deflateAll(band.tiles, this.deflate)));
+    return bands.map((band, i) => this.record(band, compressed[i]));
+  }
+
+  /** Copies rows in; returns the row bands they completed, predicted, and folds them into overview 1. */
+  private takeRows(row0: number, data: Pixels, sample: number): { sample: number; band: number; tiles: Uint8Array[] }[] {
     if (!(Number.isInteger(sample) && sample >= 0 && sample < this.samples)) {
       throw new Error(`CogEncoder: band ${sample + 1} of a ${this.samples}-band raster`);
     }
@@ -434,7 +474,7 @@ export class CogEncoder {
     if (!Number.isInteger(nRows) || !Number.isInteger(row0) || row0 < 0 || row0 + nRows > height) {
       throw new Error(`CogEncoder: rows ${row0}+${nRows} (length ${data.length}) outside ${width}×${height}`);
     }
-    const done: CompressedBand[] = [];
+    const done: { sample: number; band: number; tiles: Uint8Array[] }[] = [];
     for (let r = row0; r < row0 + nRows;) {
       const band = Math.floor(r / TILE_SIZE);
       const bandRow0 = band * TILE_SIZE;
@@ -451,7 +491,7 @@ export class CogEncoder {
         for (let k = r - bandRow0; k < r - bandRow0 + rows; k++) {
           if (!p.rowSeen[k]) { p.rowSeen[k] = 1; p.rowsMissing--; }
         }
-        if (p.rowsMissing === 0) done.push(this.completeBand(sample, band, p.data));
+        if (p.rowsMissing === 0) done.push({ sample, band, tiles: this.completeBand(sample, band, p.data) });
       }
       // A band already complete and compressed cannot change: rows written twice must be
       // identical in practice (the pipeline writes each row once), so a rewrite is ignored.
@@ -460,17 +500,23 @@ export class CogEncoder {
     return done;
   }
 
-  private completeBand(sample: number, band: number, data: Pixels): CompressedBand {
+  private completeBand(sample: number, band: number, data: Pixels): Uint8Array[] {
     const { width } = this.grid;
     const rows = this.bandRows(band);
     const key = sample * this.nBands + band;
-    const { bytes, counts } = compressBand(data, width, rows, this.fill);
-    this.fullResTileCounts[key] = counts;
+    const tiles = predictBand(data, width, rows, this.fill);
     if (this.level1.length) halve(data, width, rows, this.level1[sample], band * (TILE_SIZE / 2), this.resampling, this.nodata);
     this.pending.delete(key);
     this.bandDone[key] = 1;
     this.bandsRemaining--;
-    return { band, sample, bytes };
+    return tiles;
+  }
+
+  /** Notes a band's compressed tile sizes (for its IFD) and packs its tiles. */
+  private record(band: { sample: number; band: number }, compressed: Uint8Array[]): CompressedBand {
+    const { bytes, counts } = packTiles(compressed);
+    this.fullResTileCounts[band.sample * this.nBands + band.band] = counts;
+    return { band: band.band, sample: band.sample, bytes };
   }
 
   /** Rows not yet given, as "N rows never written (first: row R)", or null when complete. */
@@ -493,8 +539,24 @@ export class CogEncoder {
     return `${missing} rows never written (first: row ${first}${this.samples > 1 ? ` of band ${firstSample + 1}` : ''})`;
   }
 
-  /** Overviews, header and IFDs, once every row is in. */
+  /** Overviews, header and IFDs, once every row is in. Needs a synchronous `deflate`. */
   finish(): CogLayout {
+    const levels = this.predictOverviews().map((tiles) => {
+      const compressed = deflateAll(tiles, this.deflate);
+      if (compressed instanceof Promise) throw new Error('CogEncoder: an asynchronous deflate needs finishAsync');
+      return compressed;
+    });
+    return this.layout(levels);
+  }
+
+  /** finish with the overview tiles compressed concurrently by an asynchronous `deflate`. */
+  async finishAsync(): Promise<CogLayout> {
+    const predicted = this.predictOverviews();
+    return this.layout(await Promise.all(predicted.map((tiles) => deflateAll(tiles, this.deflate))));
+  }
+
+  /** Every overview level's predicted tiles, level 1 first; within a level every tile of band 1, then of band 2, … */
+  private predictOverviews(): Uint8Array[][] {
     const missing = this.missingRows();
     if (missing) throw new Error(`CogEncoder: ${missing}`);
     // Overview levels ≥ 2 from the one above, as gdaladdo cascades a factor-2 pyramid; one
@@ -510,20 +572,24 @@ export class CogEncoder {
       }));
     }
     // Within a level: every tile of band 1, then of band 2, … (PlanarConfiguration 2 order).
-    const overviewTiles: { bytes: Uint8Array; counts: number[] }[] = levelData.map((perSample, i) => {
+    return levelData.map((perSample, i) => {
       const { width, height } = this.levels[i + 1];
-      const parts: Uint8Array[] = [];
-      const counts: number[] = [];
+      const tiles: Uint8Array[] = [];
       for (const data of perSample) {
         for (let row0 = 0; row0 < height; row0 += TILE_SIZE) {
           const rows = Math.min(TILE_SIZE, height - row0);
-          const band = compressBand(data.subarray(row0 * width, (row0 + rows) * width), width, rows, this.fill);
-          parts.push(band.bytes);
-          counts.push(...band.counts);
+          tiles.push(...predictBand(data.subarray(row0 * width, (row0 + rows) * width), width, rows, this.fill));
         }
       }
-      return { bytes: concat(parts), counts };
+      return tiles;
     });
+  }
+
+  private layout(overviewLevels: Uint8Array[][]): CogLayout {
+    for (let key = 0; key < this.nBands * this.samples; key++) {
+      if (!this.fullResTileCounts[key]) throw new Error(`CogEncoder: row band ${key % this.nBands + 1} of band ${Math.floor(key / this.nBands) + 1} is still being compressed`);
+    }
+    const overviewTiles = overviewLevels.map(packTiles);
     const tileCounts = [this.fullResTileCounts.flat(), ...overviewTiles.map((o) => o.counts)];
     const dataBytes = tileCounts.reduce((s, c) => s + c.reduce((a, b) => a + b, 0), 0);
 
@@ -675,20 +741,35 @@ export class CogEncoder {
 
 /**
  * Whole COG in memory, for the browser's download button and for small rasters. Makes the
- * same bytes as the streamed Node writer given the same pixels and options. `file` names the
- * output in errors.
+ * same bytes as the streamed Node writer given the same pixels, options and `deflate`. `file`
+ * names the output in errors.
  */
 export function encodeGeoTiff(grid: RasterGrid, data: Pixels | Pixels[], opts: GeoTiffWriteOptions, file = 'GeoTIFF'): Uint8Array {
+  const { encoder, planes } = wholeRasterEncoder(grid, data, opts, file, fflateDeflate);
+  const bands = planes.flatMap((plane, sample) => encoder.addRows(0, plane, sample));
+  return assemble(encoder.finish(), bands);
+}
+
+/** encodeGeoTiff with an asynchronous `deflate` (node:zlib on the thread pool in Node). */
+export async function encodeGeoTiffAsync(grid: RasterGrid, data: Pixels | Pixels[], opts: GeoTiffWriteOptions, file: string, deflate: TileDeflate): Promise<Uint8Array> {
+  const { encoder, planes } = wholeRasterEncoder(grid, data, opts, file, deflate);
+  const bands = (await Promise.all(planes.map((plane, sample) => encoder.addRowsAsync(0, plane, sample)))).flat();
+  return assemble(await encoder.finishAsync(), bands);
+}
+
+function wholeRasterEncoder(grid: RasterGrid, data: Pixels | Pixels[], opts: GeoTiffWriteOptions, file: string, deflate: TileDeflate): { encoder: CogEncoder; planes: Pixels[] } {
   const planes = Array.isArray(data) ? data : [data];
   for (const plane of planes) {
     if (plane.length !== grid.width * grid.height) {
       throw new Error(`encodeGeoTiff: ${plane.length} values for a ${grid.width}×${grid.height} grid`);
     }
   }
-  const encoder = new CogEncoder(grid, opts, file);
+  const encoder = new CogEncoder(grid, opts, file, deflate);
   if (planes.length !== encoder.samples) throw new Error(`encodeGeoTiff: ${planes.length} planes for ${encoder.samples} bands`);
-  const bands = planes.flatMap((plane, sample) => encoder.addRows(0, plane, sample));
-  const layout = encoder.finish();
+  return { encoder, planes };
+}
+
+function assemble(layout: CogLayout, bands: CompressedBand[]): Uint8Array {
   const out = new Uint8Array(layout.totalBytes);
   out.set(layout.header, 0);
   out.set(layout.overviewBytes, layout.header.length);
