@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRandom, generateStack } from '../data/synthetic.ts';
 import { FIT_TILE_SERIES_BYTES, fitTileRows, runFitPipeline, type FitProductWriter } from '../src/pipeline/fit.ts';
-import { PERCENTILES, quantileSorted, StreamingStatistics } from '../src/pipeline/stats.ts';
+import { PERCENTILES, quantileSorted, selectQuantiles, StreamingStatistics } from '../src/pipeline/stats.ts';
 import { CpuFitKernel } from '../src/cpu/fit.ts';
 import { DEFAULT_FIT_OPTIONS, FIT_PRODUCT_KEYS, type FitKernel, type FitProductKey } from '../src/core/fit-types.ts';
 
@@ -57,6 +57,22 @@ describe('StreamingStatistics', () => {
     expect(result.sampled).toBe(false);
     for (const p of PERCENTILES) expect(result.percentiles[`p${p}`]).toBe(quantileSorted(finite, p / 100));
     expect(Array.from(stats.sampleValues())).toEqual(Array.from(raster.filter((v) => Number.isFinite(v))));
+  });
+
+  it('selects the quantiles a full sort gives, for any size, ties and quantile list', () => {
+    for (let trial = 0; trial < 200; trial++) {
+      const n = trial < 40 ? trial + 1 : randomInt(1, 5000);
+      // Continuous values, few distinct values (flags, counts), or sorted/reversed runs.
+      const kind = randomInt(0, 3);
+      const values = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        values[i] = kind === 0 ? (random() - 0.5) * 1e3 : kind === 1 ? randomInt(0, 3) : kind === 2 ? i : n - i;
+      }
+      const qs = Array.from({ length: randomInt(1, 9) }, () => (random() < 0.2 ? [0, 1][randomInt(0, 1)] : random()));
+      const sorted = Float64Array.from(values).sort();
+      const got = selectQuantiles(values.slice(), qs);
+      qs.forEach((q, i) => expect(got[i], `n ${n} kind ${kind} q ${q}`).toBe(quantileSorted(sorted, q)));
+    }
   });
 
   it('samples every stride-th pixel of the raster, NaN pixels counted', () => {

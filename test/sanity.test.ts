@@ -120,6 +120,13 @@ describe(`input sanity (seed ${seed})`, () => {
     expect(implausibleUnitWarning(101, scale('rad', 4.41), 's')).toMatch(/100 rad/);
     expect(implausibleUnitWarning(NaN, scale('m', 1000), 's')).toBeNull();
     expect(maxAbsFinite(Float32Array.of(NaN, -3, 2, Infinity))).toBe(3);
+    expect(maxAbsFinite(Float32Array.of(NaN, 1, -Infinity, -7, NaN))).toBe(7);
+    expect(maxAbsFinite(Float32Array.of(0.5, -0.25))).toBe(0.5);
+    expect(maxAbsFinite(Float32Array.of(-0.5, 0.25))).toBe(0.5);
+    expect(maxAbsFinite(Float32Array.of(NaN, NaN))).toBeNaN();
+    expect(maxAbsFinite(Float32Array.of(Infinity, NaN))).toBeNaN();
+    expect(maxAbsFinite(new Float32Array(0))).toBeNaN();
+    expect(maxAbsFinite(Float32Array.of(1, 50, -2, Infinity, -3), 2)).toBe(3);
     expect(rangeProblem(Float32Array.of(0, 1, NaN), { min: 0, max: 1 }, 'x')).toBeNull();
     expect(rangeProblem(Float32Array.of(0, 45), { min: 0, max: 90, openMin: true, openMax: true }, 'x')).toMatch(/1 outside \(0, 90\)/);
   });

@@ -61,10 +61,28 @@ export function implausibleUnitWarning(maxAbsValue: number, scale: StackScale, s
   return `WARNING: ${stackName}: values up to ${maxAbsValue.toPrecision(4)} ${scale.unit}, more than ${what}: is the unit right? (${optionName} ${KNOWN_UNITS.join('|')})`;
 }
 
-/** Largest finite |value| of a block (NaN when none is finite). */
-export function maxAbsFinite(values: ArrayLike<number>): number {
+/**
+ * Largest finite |value| of a block, or of every `stride`-th value (NaN when none is finite).
+ * The loop keeps a running low and high with plain comparisons, which NaN fails: several times
+ * faster than |v| with a NaN-aware maximum.
+ */
+export function maxAbsFinite(values: ArrayLike<number>, stride = 1): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i += stride) {
+    const v = values[i];
+    if (v > hi) hi = v;
+    if (v < lo) lo = v;
+  }
+  if (hi === Infinity || lo === -Infinity) return maxAbsFiniteSlow(values, stride);
+  if (hi < lo) return NaN; // no finite value
+  return Math.max(Math.abs(lo), Math.abs(hi));
+}
+
+/** The same, for a block holding ±Infinity (which must not count). */
+function maxAbsFiniteSlow(values: ArrayLike<number>, stride: number): number {
   let max = NaN;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < values.length; i += stride) {
     const a = Math.abs(values[i]);
     if (a < Infinity && !(a <= max)) max = a;
   }

@@ -44,6 +44,12 @@ export function createImage(width: number, height: number, background: Rgba = WH
 
 export function fill(img: Image, color: Rgba): void {
   const d = img.data;
+  // One 32-bit store a pixel (the RGBA bytes in memory order) where the buffer allows it.
+  if (d.byteOffset % 4 === 0 && d.length % 4 === 0) {
+    const word = new Uint32Array(Uint8ClampedArray.of(color[0], color[1], color[2], color[3]).buffer)[0];
+    new Uint32Array(d.buffer, d.byteOffset, d.length / 4).fill(word);
+    return;
+  }
   for (let i = 0; i < d.length; i += 4) {
     d[i] = color[0]; d[i + 1] = color[1]; d[i + 2] = color[2]; d[i + 3] = color[3];
   }

@@ -169,9 +169,10 @@ export function renderRasterQuicklook(opts: RasterQuicklookOptions): RasterQuick
   for (let y = 0; y < mapH; y++) {
     const srcRow = Math.min(height - 1, Math.floor((y + 0.5) / scale)) * width;
     const out = ((mapY + y) * imgW + mapX) * 4;
-    for (let x = 0; x < mapW; x++) {
+    const d = img.data;
+    for (let x = 0, o = out; x < mapW; x++, o += 4) {
       const c = colorOf(data[srcRow + colCache[x]]);
-      img.data.set(c, out + x * 4);
+      d[o] = c[0]; d[o + 1] = c[1]; d[o + 2] = c[2]; d[o + 3] = c[3];
     }
   }
   strokeRect(img, mapX - 1, mapY - 1, mapW + 2, mapH + 2, INK);
