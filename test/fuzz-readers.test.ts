@@ -73,6 +73,18 @@ const truncate: Mutation = {
   name: 'truncated', mustFail: true,
   apply: (b, r) => b.slice(0, int(r, b.length)),
 };
+/**
+ * Truncation of a dBase file into its records: the last byte is dBase's end-of-file marker
+ * (0x1A), which readers (shapelib, GDAL, ours) do not require, so cutting only that byte leaves
+ * a valid file (seed 1700263180, case #3, cut at length − 1, was accepted, rightly).
+ */
+const truncateDbf: Mutation = {
+  name: 'truncated into the records', mustFail: true,
+  apply: (b, r) => {
+    if (b[b.length - 1] !== 0x1a) throw new Error('fuzz: the base .dbf does not end with the 0x1A end-of-file marker');
+    return b.slice(0, int(r, b.length - 1));
+  },
+};
 const flipIn = (name: string, span: (b: Uint8Array) => [number, number]): Mutation => ({
   name, mustFail: false,
   apply: (b, r) => {
@@ -329,7 +341,7 @@ const READERS: ReaderEntry[] = [
     name: 'Shapefile .dbf (hazards --features)',
     needsGdal: true,
     makeBase: async () => (await shapefileBase()) + '.dbf',
-    mutations: [truncate, flipHeader, flipAnywhere],
+    mutations: [truncateDbf, flipHeader, flipAnywhere],
     // The case names the .shp on the command line; the mutated .dbf sits beside it.
     place: async (bytes, caseDir) => (await placeShapefile(bytes, caseDir, '.dbf')).replace(/\.dbf$/, '.shp'),
     args: (c) => ['hazards', '--lines', 'data/fixtures/hazards/corridor.geojson', '--features', c.file, '--out', c.out, '--quiet'],
