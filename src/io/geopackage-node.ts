@@ -86,7 +86,7 @@ export async function readGeoPackageLayer(file: string, layerName: string | null
   try {
     db = new SQL.Database(bytes);
   } catch (e) {
-    throw new InputError(file, `not a readable GeoPackage (SQLite: ${String((e as Error)?.message ?? e).split('\n')[0]})`);
+    throw sqliteProblem(file, e);
   }
   try {
     return readLayer(db, file, layerName);
@@ -94,55 +94,58 @@ export async function readGeoPackageLayer(file: string, layerName: string | null
     // SQLite meets a damaged page only when a query reaches it ("database disk image is
     // malformed", fuzz seed 768658545): any query may throw, and it is the file's fault.
     if (e instanceof InputError) throw e;
-    throw new InputError(file, `not a readable GeoPackage (SQLite: ${String((e as Error)?.message ?? e).split('\n')[0]})`);
+    throw sqliteProblem(file, e);
   } finally {
     db.close();
   }
 }
 
+/** An SQLite error reading `file`, as its one-line problem. */
+function sqliteProblem(file: string, e: unknown): InputError {
+  return new InputError(file, `not a readable GeoPackage (SQLite: ${String((e as Error)?.message ?? e).split('\n')[0]})`);
+}
+
 function readLayer(db: Database, file: string, layerName: string | null): NativeVectorLayer & { layer: string } {
-  {
-    const tables = featureTables(db, file);
-    if (tables.length === 0) throw new InputError(file, 'holds no feature layer (gpkg_contents lists none with data_type "features")');
-    const names = tables.map((t) => t.table).join(', ');
-    let layer: FeatureTable;
-    if (layerName === null) {
-      if (tables.length > 1) throw new InputError(file, `holds ${tables.length} feature layers (${names}); name one as ${file}:LAYER`);
-      layer = tables[0];
-    } else {
-      const found = tables.find((t) => t.table === layerName) ?? tables.find((t) => t.table.toLowerCase() === layerName.toLowerCase());
-      if (!found) throw new InputError(file, `no feature layer "${layerName}" (layers: ${names})`);
-      layer = found;
-    }
-    const crs = layerCrs(db, layer, file);
-    const info = db.exec(`PRAGMA table_info(${quote(layer.table)})`)[0]?.values ?? [];
-    const primaryKey = info.find((c) => Number(c[5]) === 1)?.[1];
-    const result = db.exec(`SELECT * FROM ${quote(layer.table)}${primaryKey !== undefined ? ` ORDER BY ${quote(String(primaryKey))}` : ''}`)[0];
-    if (!result || result.values.length === 0) throw new InputError(file, `layer "${layer.table}" is empty (no features)`);
-    const geometryIndex = result.columns.indexOf(layer.geometryColumn);
-    if (geometryIndex < 0) throw new InputError(file, `layer "${layer.table}" has no column "${layer.geometryColumn}" (named in gpkg_geometry_columns)`);
-    const features = result.values.map((row, index): GeoJsonFeature => {
-      const fid = primaryKey !== undefined ? row[result.columns.indexOf(String(primaryKey))] : index;
-      const where = (): string => `layer "${layer.table}" feature ${index} (fid ${String(fid)})`;
-      const blob = row[geometryIndex];
-      if (!(blob instanceof Uint8Array)) throw new InputError(file, `${where()} has no geometry`);
-      const wkb = wkbOf(blob, where, file);
-      if (wkb === null) throw new InputError(file, `${where()} has no geometry (an empty geometry)`);
-      let geometry: JsonObject;
-      try {
-        geometry = WkbGeometry.parse(Buffer.from(wkb.buffer, wkb.byteOffset, wkb.byteLength)).toGeoJSON() as JsonObject;
-      } catch (e) {
-        throw new InputError(file, `${where()}: geometry WKB cannot be decoded (${(e as Error).message.split('\n')[0]})`);
-      }
-      const properties: JsonObject = {};
-      result.columns.forEach((column, c) => {
-        if (c === geometryIndex || column === primaryKey) return;
-        const value = row[c];
-        // BLOB attributes have no JSON form; they are left out rather than mangled.
-        if (!(value instanceof Uint8Array)) properties[column] = value;
-      });
-      return { type: 'Feature', geometry, properties };
-    });
-    return { features, crs, layer: layer.table };
+  const tables = featureTables(db, file);
+  if (tables.length === 0) throw new InputError(file, 'holds no feature layer (gpkg_contents lists none with data_type "features")');
+  const names = tables.map((t) => t.table).join(', ');
+  let layer: FeatureTable;
+  if (layerName === null) {
+    if (tables.length > 1) throw new InputError(file, `holds ${tables.length} feature layers (${names}); name one as ${file}:LAYER`);
+    layer = tables[0];
+  } else {
+    const found = tables.find((t) => t.table === layerName) ?? tables.find((t) => t.table.toLowerCase() === layerName.toLowerCase());
+    if (!found) throw new InputError(file, `no feature layer "${layerName}" (layers: ${names})`);
+    layer = found;
   }
+  const crs = layerCrs(db, layer, file);
+  const info = db.exec(`PRAGMA table_info(${quote(layer.table)})`)[0]?.values ?? [];
+  const primaryKey = info.find((c) => Number(c[5]) === 1)?.[1];
+  const result = db.exec(`SELECT * FROM ${quote(layer.table)}${primaryKey !== undefined ? ` ORDER BY ${quote(String(primaryKey))}` : ''}`)[0];
+  if (!result || result.values.length === 0) throw new InputError(file, `layer "${layer.table}" is empty (no features)`);
+  const geometryIndex = result.columns.indexOf(layer.geometryColumn);
+  if (geometryIndex < 0) throw new InputError(file, `layer "${layer.table}" has no column "${layer.geometryColumn}" (named in gpkg_geometry_columns)`);
+  const features = result.values.map((row, index): GeoJsonFeature => {
+    const fid = primaryKey !== undefined ? row[result.columns.indexOf(String(primaryKey))] : index;
+    const where = (): string => `layer "${layer.table}" feature ${index} (fid ${String(fid)})`;
+    const blob = row[geometryIndex];
+    if (!(blob instanceof Uint8Array)) throw new InputError(file, `${where()} has no geometry`);
+    const wkb = wkbOf(blob, where, file);
+    if (wkb === null) throw new InputError(file, `${where()} has no geometry (an empty geometry)`);
+    let geometry: JsonObject;
+    try {
+      geometry = WkbGeometry.parse(Buffer.from(wkb.buffer, wkb.byteOffset, wkb.byteLength)).toGeoJSON() as JsonObject;
+    } catch (e) {
+      throw new InputError(file, `${where()}: geometry WKB cannot be decoded (${(e as Error).message.split('\n')[0]})`);
+    }
+    const properties: JsonObject = {};
+    result.columns.forEach((column, c) => {
+      if (c === geometryIndex || column === primaryKey) return;
+      const value = row[c];
+      // BLOB attributes have no JSON form; they are left out rather than mangled.
+      if (!(value instanceof Uint8Array)) properties[column] = value;
+    });
+    return { type: 'Feature', geometry, properties };
+  });
+  return { features, crs, layer: layer.table };
 }

@@ -446,11 +446,7 @@ export class CogEncoder {
    * Needs a synchronous `deflate`; see addRowsAsync.
    */
   addRows(row0: number, data: Pixels, sample = 0): CompressedBand[] {
-    return this.takeRows(row0, data, sample).map((band) => {
-      const tiles = deflateAll(band.tiles, this.deflate);
-      if (tiles instanceof Promise) throw new Error('CogEncoder: an asynchronous deflate needs addRowsAsync');
-      return this.record(band, tiles);
-    });
+    return this.takeRows(row0, data, sample).map((band) => this.record(band, this.deflateNow(band.tiles, 'addRowsAsync')));
   }
 
   /** addRows with the tiles compressed concurrently by an asynchronous `deflate`. */
@@ -458,6 +454,13 @@ export class CogEncoder {
     const bands = this.takeRows(row0, data, sample);
     const compressed = await Promise.all(bands.map((band) => deflateAll(band.tiles, this.deflate)));
     return bands.map((band, i) => this.record(band, compressed[i]));
+  }
+
+  /** Tiles compressed by a synchronous `deflate`; an asynchronous one must go through `asyncMethod`. */
+  private deflateNow(tiles: Uint8Array[], asyncMethod: string): Uint8Array[] {
+    const compressed = deflateAll(tiles, this.deflate);
+    if (compressed instanceof Promise) throw new Error(`CogEncoder: an asynchronous deflate needs ${asyncMethod}`);
+    return compressed;
   }
 
   /** Copies rows in; returns the row bands they completed, predicted, and folds them into overview 1. */
@@ -541,12 +544,7 @@ export class CogEncoder {
 
   /** Overviews, header and IFDs, once every row is in. Needs a synchronous `deflate`. */
   finish(): CogLayout {
-    const levels = this.predictOverviews().map((tiles) => {
-      const compressed = deflateAll(tiles, this.deflate);
-      if (compressed instanceof Promise) throw new Error('CogEncoder: an asynchronous deflate needs finishAsync');
-      return compressed;
-    });
-    return this.layout(levels);
+    return this.layout(this.predictOverviews().map((tiles) => this.deflateNow(tiles, 'finishAsync')));
   }
 
   /** finish with the overview tiles compressed concurrently by an asynchronous `deflate`. */

@@ -166,10 +166,10 @@ export function renderRasterQuicklook(opts: RasterQuicklookOptions): RasterQuick
   // The map, nearest neighbour: each display pixel takes the source pixel under its centre.
   const colCache = new Int32Array(mapW);
   for (let x = 0; x < mapW; x++) colCache[x] = Math.min(width - 1, Math.floor((x + 0.5) / scale));
+  const d = img.data;
   for (let y = 0; y < mapH; y++) {
     const srcRow = Math.min(height - 1, Math.floor((y + 0.5) / scale)) * width;
     const out = ((mapY + y) * imgW + mapX) * 4;
-    const d = img.data;
     for (let x = 0, o = out; x < mapW; x++, o += 4) {
       const c = colorOf(data[srcRow + colCache[x]]);
       d[o] = c[0]; d[o + 1] = c[1]; d[o + 2] = c[2]; d[o + 3] = c[3];

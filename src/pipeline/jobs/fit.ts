@@ -254,12 +254,16 @@ function previewOf(grid: RasterGrid, radar: Map<FitProductKey, Float32Array>, ne
 }
 
 /**
- * The stack, with every block it serves checked for values implausible in its unit (a stack in
- * mm labelled m): one WARNING line, naming --unit, the first time (not an error: the user may
- * know better). Checked as the tiles stream, so it costs one pass over memory.
+ * Values of each block the unit check looks at: every 16th. A wrong unit shows in every pixel,
+ * and looking at every value was ~1 s of a 0.9 GB fit (bench/README.md, issue 13).
  */
 const UNIT_CHECK_STRIDE = 16;
 
+/**
+ * The stack, with every block it serves checked for values implausible in its unit (a stack in
+ * mm labelled m): one WARNING line, naming --unit, the first time (not an error: the user may
+ * know better). Checked as the tiles stream, on every UNIT_CHECK_STRIDE-th value.
+ */
 function warnOnImplausibleUnit(stack: StackSource, scale: StackScale, stackPath: string, warn: (line: string) => void): StackSource {
   let warned = false;
   // Everything else is the stack's own (a prototype link keeps its methods and getters).
@@ -267,8 +271,6 @@ function warnOnImplausibleUnit(stack: StackSource, scale: StackScale, stackPath:
   checked.readRows = async (row0: number, nRows: number) => {
     const block = await stack.readRows(row0, nRows);
     if (!warned) {
-      // Every 16th value: a wrong unit shows in every pixel, and the stack is otherwise read
-      // once more just for this (~1 s of a 0.9 GB fit when every value was looked at).
       const warning = implausibleUnitWarning(maxAbsFinite(block, UNIT_CHECK_STRIDE), scale, stackPath);
       if (warning) {
         warned = true;
