@@ -12,7 +12,7 @@ import { tmpdir, hostname, userInfo } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCorridor, writeCorridor } from '../data/make-corridor.ts';
-import { runCorridor } from '../src/pipeline/corridor.ts';
+import { runCorridor } from '../src/jobs/corridor/corridor.ts';
 import { readRaster } from '../src/io/raster-node.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -9,12 +9,12 @@ import { mkdtemp, readFile, rm, writeFile, readdir, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeCorridor, writeCorridor, writeCorridorHazardInputs, type Corridor, type Direction } from '../data/make-corridor.ts';
-import { altJob } from '../src/pipeline/jobs/alt.ts';
-import { hazardsJob } from '../src/pipeline/jobs/hazards.ts';
-import { runCorridor, type CorridorSummary } from '../src/pipeline/corridor.ts';
-import { BLOCK_KEYS, readCorridorManifest } from '../src/pipeline/corridor-manifest.ts';
-import { listUnits, parseShard, unitsOfShard } from '../src/pipeline/corridor-units.ts';
-import { mosaicDirection } from '../src/pipeline/mosaic.ts';
+import { altJob } from '../src/jobs/alt.ts';
+import { hazardsJob } from '../src/jobs/hazards.ts';
+import { runCorridor, type CorridorSummary } from '../src/jobs/corridor/corridor.ts';
+import { BLOCK_KEYS, readCorridorManifest } from '../src/jobs/corridor/manifest.ts';
+import { listUnits, parseShard, unitsOfShard } from '../src/jobs/corridor/units.ts';
+import { mosaicDirection } from '../src/jobs/mosaic.ts';
 import { median, placeFrame, solveFrameOffsets, unionGrid } from '../src/core/mosaic.ts';
 import { readRaster, type RasterData } from '../src/io/raster-node.ts';
 import { pixelCentre, mapToPixel } from '../src/core/grid.ts';

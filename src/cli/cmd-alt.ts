@@ -1,13 +1,13 @@
 // `permasar alt --amplitude amplitude_vertical.tif --moisture N.tif|VALUE [--sites sites.csv]
-// --out DIR`: parses the options and runs the alt job (pipeline/jobs/alt.ts): active-layer
+// --out DIR`: parses the options and runs the alt job (jobs/alt.ts): active-layer
 // thickness from the vertical amplitude by Eq. 2 of the study, n from in-situ sites.
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import { DEFAULT_FROZEN_WATER_CONTENT, ICE_DENSITY_KG_M3, WATER_DENSITY_KG_M3 } from '../core/alt.ts';
 import { MIN_SITES_FOR_OUTLIER_TEST, OUTLIER_NEIGHBOURS } from '../pipeline/alt.ts';
 import { DEFAULT_SEASONS_OPTIONS } from '../core/seasons.ts';
-import { runAltJob, type AltJobOptions, type AltJobResult } from '../pipeline/jobs/alt.ts';
-import { numberOrPath } from '../pipeline/jobs/inputs-node.ts';
+import { runAltJob, type AltJobOptions, type AltJobResult } from '../jobs/alt.ts';
+import { numberOrPath } from '../jobs/support/inputs-node.ts';
 import { numberOption, requiredString } from './options.ts';
 import { cliJobContext, deviceOption } from './job-context.ts';
 import type { Command } from './command.ts';

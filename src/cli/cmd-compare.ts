@@ -1,10 +1,10 @@
 // `permasar compare ASC_FIT DESC_FIT --out DIR`: parses the options and runs the compare job
-// (pipeline/jobs/compare.ts): direction of motion from the ascending and descending fit
+// (jobs/compare.ts): direction of motion from the ascending and descending fit
 // products (Table 1 of the study), and with both geometries the up/east decomposition.
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import { checkDirectionThresholds, DEFAULT_DIRECTION_THRESHOLDS, type DirectionThresholds } from '../core/direction.ts';
-import { runCompareJob, type CompareJobSummary } from '../pipeline/jobs/compare.ts';
+import { runCompareJob, type CompareJobSummary } from '../jobs/compare.ts';
 import type { CompareRun } from '../pipeline/compare.ts';
 import { numberOption, requiredString } from './options.ts';
 import { cliJobContext, deviceOption } from './job-context.ts';

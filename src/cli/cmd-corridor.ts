@@ -1,9 +1,9 @@
 // `permasar corridor MANIFEST --out DIR`: every frame of a corridor fitted, mosaicked per orbit
 // direction without seams, then compare, vertical, alt and hazards on the mosaics (issue 12).
-// The job itself is src/pipeline/corridor.ts; this parses, prints and draws the progress.
+// The job itself is src/jobs/corridor/corridor.ts; this parses, prints and draws the progress.
 import { InputError } from '../core/errors.ts';
-import { runCorridor, type DeviceChoice } from '../pipeline/corridor.ts';
-import { parseShard } from '../pipeline/corridor-units.ts';
+import { runCorridor, type DeviceChoice } from '../jobs/corridor/corridor.ts';
+import { parseShard } from '../jobs/corridor/units.ts';
 import { ProgressBar, formatSeconds } from './progress.ts';
 import { requiredString } from './options.ts';
 import { deviceOption } from './job-context.ts';

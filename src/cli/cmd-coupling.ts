@@ -1,10 +1,10 @@
 // `permasar coupling FITDIR --stack STACK (--lon X --lat Y | --row R --col C) --temperature T.csv
-// --out DIR`: parses the options and runs the coupling job (pipeline/jobs/coupling.ts):
+// --out DIR`: parses the options and runs the coupling job (jobs/coupling.ts):
 // ground-temperature coupling at one pixel, the study's §4.1 and Fig. 7c.
 import { InputError } from '../core/errors.ts';
 import type { RasterGrid } from '../core/grid.ts';
 import { SENTINEL1_WAVELENGTH_M } from '../pipeline/fit.ts';
-import { couplingJob, DEFAULT_LAG_RANGE_DAYS, locatePixelOnGrid, type CouplingPixel } from '../pipeline/jobs/coupling.ts';
+import { couplingJob, DEFAULT_LAG_RANGE_DAYS, locatePixelOnGrid, type CouplingPixel } from '../jobs/coupling.ts';
 import { numberListOption, numberOption, optionalNumberOption, requiredString } from './options.ts';
 import { cliJobContext } from './job-context.ts';
 import type { Command } from './command.ts';

@@ -1,20 +1,20 @@
 // `permasar demo` (what `npm start` runs): every step of the study on the bundled synthetic
 // sample in data/sample/, into ./results (replaced on each run), with a line per step. The
-// steps are the jobs (pipeline/jobs/), called directly with one device selection, so the GPU is
+// steps are the jobs (jobs/), called directly with one device selection, so the GPU is
 // acquired once for the whole demo; each step prints the command that would run it alone.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { InputError } from '../core/errors.ts';
-import type { JobContext } from '../pipeline/jobs/context.ts';
-import { nodeDeviceSelection } from '../pipeline/devices-node.ts';
-import { fitJob } from '../pipeline/jobs/fit.ts';
-import { compareJob } from '../pipeline/jobs/compare.ts';
-import { verticalJob } from '../pipeline/jobs/vertical.ts';
-import { altJob } from '../pipeline/jobs/alt.ts';
-import { envelopeJob } from '../pipeline/jobs/envelope.ts';
-import { hazardsJob } from '../pipeline/jobs/hazards.ts';
-import { couplingJob } from '../pipeline/jobs/coupling.ts';
+import type { JobContext } from '../jobs/support/context.ts';
+import { nodeDeviceSelection } from '../jobs/support/devices-node.ts';
+import { fitJob } from '../jobs/fit.ts';
+import { compareJob } from '../jobs/compare.ts';
+import { verticalJob } from '../jobs/vertical.ts';
+import { altJob } from '../jobs/alt.ts';
+import { envelopeJob } from '../jobs/envelope.ts';
+import { hazardsJob } from '../jobs/hazards.ts';
+import { couplingJob } from '../jobs/coupling.ts';
 import { cliJobContext, deviceOption } from './job-context.ts';
 import type { Command } from './command.ts';
 

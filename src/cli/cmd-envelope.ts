@@ -1,9 +1,9 @@
 // `permasar envelope --amplitude amplitude_vertical.tif --alt-ref reference_alt.tif --out DIR`:
-// parses the options and runs the envelope job (pipeline/jobs/envelope.ts): the lower envelope
+// parses the options and runs the envelope job (jobs/envelope.ts): the lower envelope
 // of a reference ALT map against the seasonal vertical amplitude (study §4.2, Fig. 8b–c).
 import path from 'node:path';
 import { DEFAULT_ENVELOPE_OPTIONS, type EnvelopeOptions } from '../core/envelope.ts';
-import { envelopeJob } from '../pipeline/jobs/envelope.ts';
+import { envelopeJob } from '../jobs/envelope.ts';
 import { numberOption, requiredString } from './options.ts';
 import { cliJobContext } from './job-context.ts';
 import type { Command } from './command.ts';

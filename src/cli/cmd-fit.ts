@@ -1,10 +1,10 @@
 // `permasar fit STACK --out DIR`: parses the options and runs the fit job
-// (pipeline/jobs/fit.ts: the per-pixel fits of DESIGN.md §1, items 1–4).
+// (jobs/fit.ts: the per-pixel fits of DESIGN.md §1, items 1–4).
 import path from 'node:path';
 import { DEFAULT_FIT_OPTIONS, THREE_SINUSOID_PARAMETERS } from '../core/fit-types.ts';
 import { SENTINEL1_WAVELENGTH_M, type FitRunResult } from '../pipeline/fit.ts';
-import { runFitJob, type FitJobInputs } from '../pipeline/jobs/fit.ts';
-import { numberOrPath } from '../pipeline/jobs/inputs-node.ts';
+import { runFitJob, type FitJobInputs } from '../jobs/fit.ts';
+import { numberOrPath } from '../jobs/support/inputs-node.ts';
 import { requiredString } from './options.ts';
 import { fitOptionsFromArgv, STACK_CHOICE_ARGV, STACK_CHOICE_USAGE } from './fit-options.ts';
 import { cliJobContext, deviceOption } from './job-context.ts';

@@ -1,8 +1,8 @@
 // `permasar hazards --lines LAYER --features LAYER [--features LAYER …] --out DIR`: parses the
-// options and runs the hazards job (pipeline/jobs/hazards.ts): thermokarst features within
+// options and runs the hazards job (jobs/hazards.ts): thermokarst features within
 // buffers of infrastructure lines, the study's Fig. 10b.
 import { DEFAULT_NEAREST_SEARCH_M } from '../core/hazards.ts';
-import { DEFAULT_BUFFERS_M, hazardsJob } from '../pipeline/jobs/hazards.ts';
+import { DEFAULT_BUFFERS_M, hazardsJob } from '../jobs/hazards.ts';
 import { numberListOption, numberOption, requiredString, requiredStringList } from './options.ts';
 import { cliJobContext } from './job-context.ts';
 import type { Command } from './command.ts';

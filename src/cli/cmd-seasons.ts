@@ -1,5 +1,5 @@
 // `permasar seasons STACK --out DIR` (issue 15): parses the options and runs the seasons job
-// (pipeline/jobs/seasons.ts): the fit, then per calendar year the seasonal amplitude and its
+// (jobs/seasons.ts): the fit, then per calendar year the seasonal amplitude and its
 // peak day, and per seasonal pixel the trend of the amplitude.
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
@@ -7,8 +7,8 @@ import { DEFAULT_FIT_OPTIONS } from '../core/fit-types.ts';
 import { DEFAULT_SEASONS_OPTIONS, seasonsOptionProblem, type SeasonsOptions } from '../core/seasons.ts';
 import { SENTINEL1_WAVELENGTH_M } from '../pipeline/fit.ts';
 import type { SeasonsRunResult } from '../pipeline/seasons.ts';
-import { runSeasonsJob, type SeasonsJobOptions } from '../pipeline/jobs/seasons.ts';
-import { numberOrPath } from '../pipeline/jobs/inputs-node.ts';
+import { runSeasonsJob, type SeasonsJobOptions } from '../jobs/seasons.ts';
+import { numberOrPath } from '../jobs/support/inputs-node.ts';
 import { fitOptionsFromArgv, STACK_CHOICE_ARGV, STACK_CHOICE_USAGE } from './fit-options.ts';
 import { numberOption, requiredString } from './options.ts';
 import { cliJobContext, deviceOption } from './job-context.ts';

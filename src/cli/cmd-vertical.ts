@@ -1,10 +1,10 @@
 // `permasar vertical FIT_DIR --out DIR`: parses the options and runs the vertical job
-// (pipeline/jobs/vertical.ts): δ_vertical = δ_LOS / cos θ for the rate and seasonal amplitude
+// (jobs/vertical.ts): δ_vertical = δ_LOS / cos θ for the rate and seasonal amplitude
 // of one track (and each year's amplitude of a seasons folder).
 import path from 'node:path';
 import type { VerticalRun } from '../pipeline/compare.ts';
-import { runVerticalJob, type VerticalJobSummary } from '../pipeline/jobs/vertical.ts';
-import { numberOrPath } from '../pipeline/jobs/inputs-node.ts';
+import { runVerticalJob, type VerticalJobSummary } from '../jobs/vertical.ts';
+import { numberOrPath } from '../jobs/support/inputs-node.ts';
 import { requiredString } from './options.ts';
 import { cliJobContext, deviceOption } from './job-context.ts';
 import type { Command } from './command.ts';

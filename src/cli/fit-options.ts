@@ -1,12 +1,12 @@
 // Argv → the fit job's typed options, shared by `fit` and `seasons` (and any caller that takes
 // fit's option names, such as a corridor manifest's "fit" block).
 import { DEFAULT_FIT_OPTIONS, THREE_SINUSOID_PARAMETERS } from '../core/fit-types.ts';
-import { DEFAULT_MASK_MIN, type FitJobOptions } from '../pipeline/jobs/fit.ts';
+import { DEFAULT_MASK_MIN, type FitJobOptions } from '../jobs/fit.ts';
 import { numberOption, optionalNumberOption } from './options.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { InputError } from '../core/errors.ts';
 import { normaliseDateText } from '../core/date-selection.ts';
-import type { StackChoiceOptions } from '../pipeline/jobs/fit.ts';
+import type { StackChoiceOptions } from '../jobs/fit.ts';
 
 /** parseArgs declarations of the date/reference/geocoding options (fit and seasons). */
 export const STACK_CHOICE_ARGV = {

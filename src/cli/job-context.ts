@@ -1,6 +1,6 @@
-// The JobContext (pipeline/jobs/context.ts) of one command: result lines on stdout unless
+// The JobContext (jobs/support/context.ts) of one command: result lines on stdout unless
 // --quiet, a progress bar on a terminal's stderr, and the device of --device.
-import type { JobContext } from '../pipeline/jobs/context.ts';
+import type { JobContext } from '../jobs/support/context.ts';
 import { DEVICE_CHOICES, type DeviceChoice } from '../pipeline/devices.ts';
 import { choiceOption } from './options.ts';
 import { ProgressBar } from './progress.ts';

@@ -11,7 +11,7 @@
 // owns the device: dispose() releases it (in Node, that is what lets the process exit).
 //
 // Platform-free: how to acquire a device and the words of the notes come from a DevicePlatform
-// (devices-node.ts for Node; the web worker gives navigator.gpu's).
+// (jobs/support/devices-node.ts for Node; the web worker gives navigator.gpu's).
 import { InputError } from '../core/errors.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import type { DeviceKernel } from './fallback-kernel.ts';

@@ -6,18 +6,18 @@
 // summary.json through a staging folder (nothing half-written).
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { InputError } from '../../core/errors.ts';
-import { checkDirectionThresholds, DEFAULT_DIRECTION_THRESHOLDS, DIRECTION_LEGEND, type DirectionThresholds } from '../../core/direction.ts';
-import { MIN_DECOMPOSITION_DETERMINANT } from '../../core/decomposition.ts';
-import { DECOMPOSITION_PRODUCTS, productName } from '../../core/products.ts';
-import type { CompareKernel, CompareOutputs, CompareTile, TwoTrackGeometryPlanes } from '../../core/two-track.ts';
-import { describeGrid, type RasterGrid } from '../../core/grid.ts';
-import { gridBounds, gridsOverlap, resampleDayOfYearRowBlock, resampleRowBlock, resampleScale, sourceRowsForBlock, type CoordinateTransform } from '../../core/resample.ts';
-import type { RasterRowReader } from '../../io/raster-node.ts';
-import { blockRowsOf, cropColumns, DecimatedPlane, rowBlocks } from '../blocks.ts';
-import { crsName, crsTransform } from '../grid-crs.ts';
-import { beginOutput } from '../../io/output-dir-node.ts';
-import { createGeoTiffFile, type GeoTiffFileWriter } from '../../io/geotiff-write-node.ts';
+import { InputError } from '../core/errors.ts';
+import { checkDirectionThresholds, DEFAULT_DIRECTION_THRESHOLDS, DIRECTION_LEGEND, type DirectionThresholds } from '../core/direction.ts';
+import { MIN_DECOMPOSITION_DETERMINANT } from '../core/decomposition.ts';
+import { DECOMPOSITION_PRODUCTS, productName } from '../core/products.ts';
+import type { CompareKernel, CompareOutputs, CompareTile, TwoTrackGeometryPlanes } from '../core/two-track.ts';
+import { describeGrid, type RasterGrid } from '../core/grid.ts';
+import { gridBounds, gridsOverlap, resampleDayOfYearRowBlock, resampleRowBlock, resampleScale, sourceRowsForBlock, type CoordinateTransform } from '../core/resample.ts';
+import type { RasterRowReader } from '../io/raster-node.ts';
+import { blockRowsOf, cropColumns, DecimatedPlane, rowBlocks } from '../pipeline/blocks.ts';
+import { crsName, crsTransform } from '../pipeline/grid-crs.ts';
+import { beginOutput } from '../io/output-dir-node.ts';
+import { createGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
 import {
   directionLegendMetadata,
   classRaster,
@@ -32,12 +32,12 @@ import {
   type GridWindow,
   type PreparedComparison,
   type TrackAngles,
-} from '../compare.ts';
-import { withCompareKernel } from '../kernels.ts';
-import { withJobDevices } from '../devices-node.ts';
-import { openTrackProductRows, readTrackAngles, type TrackProductRows } from './inputs-node.ts';
-import { formatSeconds } from './format.ts';
-import type { JobContext } from './context.ts';
+} from '../pipeline/compare.ts';
+import { withCompareKernel } from '../pipeline/kernels.ts';
+import { withJobDevices } from './support/devices-node.ts';
+import { openTrackProductRows, readTrackAngles, type TrackProductRows } from './support/inputs-node.ts';
+import { formatSeconds } from './support/format.ts';
+import type { JobContext } from './support/context.ts';
 
 export interface CompareJobInputs {
   /** Output folder of the fit (or seasons) job of the ascending track. */

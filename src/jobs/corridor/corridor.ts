@@ -15,15 +15,15 @@
 // folder is ever half-written; summary.json is written last (temporary file, rename).
 import path from 'node:path';
 import { mkdir, readFile, rename, writeFile, stat } from 'node:fs/promises';
-import { InputError } from '../core/errors.ts';
-import { beginOutput } from '../io/output-dir-node.ts';
-import { readCorridorManifest, type CorridorManifest } from './corridor-manifest.ts';
-import { listUnits, unitFingerprint, unitIsDone, unitsOfShard, writeUnitRecord, type Shard, type WorkUnit } from './corridor-units.ts';
-import { mosaicDirection, type MosaicSummary } from './mosaic.ts';
-import { jobStages, type CorridorStages } from './corridor-stages.ts';
-import { nodeDeviceSelection } from './devices-node.ts';
-import type { DeviceChoice } from './devices.ts';
-import type { JobContext } from './jobs/context.ts';
+import { InputError } from '../../core/errors.ts';
+import { beginOutput } from '../../io/output-dir-node.ts';
+import { readCorridorManifest, type CorridorManifest } from './manifest.ts';
+import { listUnits, unitFingerprint, unitIsDone, unitsOfShard, writeUnitRecord, type Shard, type WorkUnit } from './units.ts';
+import { mosaicDirection, type MosaicSummary } from '../mosaic.ts';
+import { jobStages, type CorridorStages } from './stages.ts';
+import { nodeDeviceSelection } from '../support/devices-node.ts';
+import type { DeviceChoice } from '../../pipeline/devices.ts';
+import type { JobContext } from '../support/context.ts';
 
 export type { DeviceChoice };
 
@@ -31,7 +31,7 @@ export interface CorridorRunOptions {
   device: DeviceChoice;
   shard: Shard | null;
   force: boolean;
-  /** How stages run (default: the jobs of src/pipeline/jobs/ with the manifest's options). */
+  /** How stages run (default: the jobs of src/jobs/ with the manifest's options). */
   stages?: (manifest: CorridorManifest) => CorridorStages;
   /** Result lines (one per frame, one per stage). */
   log(line: string): void;

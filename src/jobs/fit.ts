@@ -7,26 +7,26 @@
 // pipeline (pipeline/fit.ts, seasons.ts) with its own readers and in-memory writers.
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { InputError } from '../../core/errors.ts';
-import { DEFAULT_FIT_OPTIONS, type FitOptions, type FitProductKey } from '../../core/fit-types.ts';
-import { runFitPipeline, type FitPreview, type FitRunResult } from '../fit.ts';
-import { type StackScale, resolveStackScale, checkEpochCount, implausibleUnitWarning, maxAbsFinite } from '../fit-setup.ts';
-import { buildFitSummary, type FitSummary } from '../fit-summary.ts';
-import { fitProductGeoTiffOptions, incidenceGeoTiffOptions, azimuthGeoTiffOptions } from '../fit-geotiff-options.ts';
-import { FIT_PRODUCT_INFO } from '../fit-products.ts';
-import { renderFitQuicklooks } from '../fit-quicklooks.ts';
-import { selectFitKernel } from '../kernels.ts';
-import { withJobDevices } from '../devices-node.ts';
-import { WorkerPoolFitKernel } from '../../cpu/worker-pool.ts';
-import { openStack, type StackSource } from '../../io/stack-node.ts';
-import { beginOutput } from '../../io/output-dir-node.ts';
-import { createGeoTiffFile, writeGeoTiffFile, type GeoTiffFileWriter } from '../../io/geotiff-write-node.ts';
-import { readMask, readStackGeometry } from './inputs-node.ts';
-import { applyStackSelection } from '../stack-selection.ts';
-import { applyNearest, geocodeGridOf, nearestRadarPixels } from '../../core/geocode.ts';
-import type { RasterGrid } from '../../core/grid.ts';
-import { formatSeconds } from './format.ts';
-import type { JobContext } from './context.ts';
+import { InputError } from '../core/errors.ts';
+import { DEFAULT_FIT_OPTIONS, type FitOptions, type FitProductKey } from '../core/fit-types.ts';
+import { runFitPipeline, type FitPreview, type FitRunResult } from '../pipeline/fit.ts';
+import { type StackScale, resolveStackScale, checkEpochCount, implausibleUnitWarning, maxAbsFinite } from '../pipeline/fit-setup.ts';
+import { buildFitSummary, type FitSummary } from '../pipeline/fit-summary.ts';
+import { fitProductGeoTiffOptions, incidenceGeoTiffOptions, azimuthGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
+import { FIT_PRODUCT_INFO } from '../pipeline/fit-products.ts';
+import { renderFitQuicklooks } from '../pipeline/fit-quicklooks.ts';
+import { selectFitKernel } from '../pipeline/kernels.ts';
+import { withJobDevices } from './support/devices-node.ts';
+import { WorkerPoolFitKernel } from '../cpu/worker-pool.ts';
+import { openStack, type StackSource } from '../io/stack-node.ts';
+import { beginOutput } from '../io/output-dir-node.ts';
+import { createGeoTiffFile, writeGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
+import { readMask, readStackGeometry } from './support/inputs-node.ts';
+import { applyStackSelection } from '../pipeline/stack-selection.ts';
+import { applyNearest, geocodeGridOf, nearestRadarPixels } from '../core/geocode.ts';
+import type { RasterGrid } from '../core/grid.ts';
+import { formatSeconds } from './support/format.ts';
+import type { JobContext } from './support/context.ts';
 
 export interface FitJobInputs {
   /** MintPy timeseries.h5, or a folder of single-band GeoTIFFs with YYYYMMDD in each name. */

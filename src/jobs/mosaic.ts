@@ -21,13 +21,13 @@ import {
 import { gridBounds, resampleDayOfYear, resampleToGrid, type CoordinateTransform } from '../core/resample.ts';
 import { openRasterRows, type RasterRowReader } from '../io/raster-node.ts';
 import { createGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
-import { FIT_PRODUCT_INFO } from './fit-products.ts';
-import { fitProductGeoTiffOptions } from './fit-geotiff-options.ts';
-import { crsTransform, lonLatToGrid } from './grid-crs.ts';
-import { StreamingStatistics, type ProductStatistics } from './stats.ts';
+import { FIT_PRODUCT_INFO } from '../pipeline/fit-products.ts';
+import { fitProductGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
+import { crsTransform, lonLatToGrid } from '../pipeline/grid-crs.ts';
+import { StreamingStatistics, type ProductStatistics } from '../pipeline/stats.ts';
 import { renderRasterQuicklook } from '../plot/raster.ts';
 import { encodePng } from '../plot/png.ts';
-import { lonLatExtent } from './fit-quicklooks.ts';
+import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
 import type { FitProductKey } from '../core/fit-types.ts';
 
 /** Mosaic plane → fit product key (file names and GeoTIFF options come from FIT_PRODUCT_INFO). */

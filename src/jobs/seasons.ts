@@ -5,14 +5,14 @@
 // complete. Node-only; the web worker runs the same runSeasonsPipeline in memory.
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { InputError } from '../../core/errors.ts';
-import { type FitKernel, type FitOptions, type FitProductKey } from '../../core/fit-types.ts';
-import { DEFAULT_SEASONS_OPTIONS, type SeasonsKernel, type SeasonsOptions } from '../../core/seasons.ts';
-import { resolveStackScale, checkEpochCount } from '../fit-setup.ts';
-import { buildFitSummary, type FitSummary } from '../fit-summary.ts';
-import { fitProductGeoTiffOptions, incidenceGeoTiffOptions } from '../fit-geotiff-options.ts';
-import { FIT_PRODUCT_INFO } from '../fit-products.ts';
-import { renderFitQuicklooks } from '../fit-quicklooks.ts';
+import { InputError } from '../core/errors.ts';
+import { type FitKernel, type FitOptions, type FitProductKey } from '../core/fit-types.ts';
+import { DEFAULT_SEASONS_OPTIONS, type SeasonsKernel, type SeasonsOptions } from '../core/seasons.ts';
+import { resolveStackScale, checkEpochCount } from '../pipeline/fit-setup.ts';
+import { buildFitSummary, type FitSummary } from '../pipeline/fit-summary.ts';
+import { fitProductGeoTiffOptions, incidenceGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
+import { FIT_PRODUCT_INFO } from '../pipeline/fit-products.ts';
+import { renderFitQuicklooks } from '../pipeline/fit-quicklooks.ts';
 import {
   byYearGeoTiffOptions,
   pixelProductGeoTiffOptions,
@@ -22,18 +22,18 @@ import {
   SEASONS_BY_YEAR_INFO,
   SEASONS_PIXEL_INFO,
   type SeasonsRunResult,
-} from '../seasons.ts';
-import { selectFitKernel, selectSeasonsKernel } from '../kernels.ts';
-import { withJobDevices } from '../devices-node.ts';
-import { WorkerPoolFitKernel } from '../../cpu/worker-pool.ts';
-import { openStack } from '../../io/stack-node.ts';
-import { beginOutput } from '../../io/output-dir-node.ts';
-import { createGeoTiffFile, writeGeoTiffFile, type GeoTiffFileWriter } from '../../io/geotiff-write-node.ts';
-import { readAligned, readStackIncidence } from './inputs-node.ts';
+} from '../pipeline/seasons.ts';
+import { selectFitKernel, selectSeasonsKernel } from '../pipeline/kernels.ts';
+import { withJobDevices } from './support/devices-node.ts';
+import { WorkerPoolFitKernel } from '../cpu/worker-pool.ts';
+import { openStack } from '../io/stack-node.ts';
+import { beginOutput } from '../io/output-dir-node.ts';
+import { createGeoTiffFile, writeGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
+import { readAligned, readStackIncidence } from './support/inputs-node.ts';
 import { DEFAULT_MASK_MIN, fitOptionsWithDefaults, type FitJobOptions } from './fit.ts';
-import { applyStackSelection } from '../stack-selection.ts';
-import { formatSeconds } from './format.ts';
-import type { JobContext } from './context.ts';
+import { applyStackSelection } from '../pipeline/stack-selection.ts';
+import { formatSeconds } from './support/format.ts';
+import type { JobContext } from './support/context.ts';
 
 export interface SeasonsJobInputs {
   /** MintPy timeseries.h5, or a folder of single-band GeoTIFFs with YYYYMMDD in each name. */

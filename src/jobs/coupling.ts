@@ -5,10 +5,10 @@
 // The maths is in core/coupling.ts; this job reads, checks and writes.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../../core/errors.ts';
-import { mapToPixel, pixelCentre, sameGrid, describeGrid, type RasterGrid } from '../../core/grid.ts';
-import { DAYS_PER_DECIMAL_YEAR, makeTimeAxis, parseYmd, ymdToDecimalYear, yearFractionToDayOfYear } from '../../core/time.ts';
-import { DEFAULT_FIT_OPTIONS } from '../../core/fit-types.ts';
+import { InputError } from '../core/errors.ts';
+import { mapToPixel, pixelCentre, sameGrid, describeGrid, type RasterGrid } from '../core/grid.ts';
+import { DAYS_PER_DECIMAL_YEAR, makeTimeAxis, parseYmd, ymdToDecimalYear, yearFractionToDayOfYear } from '../core/time.ts';
+import { DEFAULT_FIT_OPTIONS } from '../core/fit-types.ts';
 import {
   fitAnnualSinusoid,
   forwardLagDays,
@@ -18,19 +18,19 @@ import {
   THAW_THRESHOLD_K,
   yearlyMinimumToPeakLags,
   type TemperatureSeries,
-} from '../../core/coupling.ts';
-import { fitPixelDetailed } from '../../cpu/fit.ts';
-import { openStack } from '../../io/stack-node.ts';
-import { readFitFolder, type FitProductName } from '../../io/fit-folder-node.ts';
-import { readCsv } from '../../io/text-files-node.ts';
-import { csvColumnIndex, parseCsvNumber, type CsvTable } from '../../io/csv.ts';
-import { beginOutput } from '../../io/output-dir-node.ts';
-import { writeJson } from '../../io/text-files-node.ts';
-import { normaliseUnit, unitScaleToMm, SENTINEL1_WAVELENGTH_M } from '../fit.ts';
-import { lonLatToGrid } from '../grid-crs.ts';
-import { timeSeriesPlot } from '../../plot/charts.ts';
-import { encodePng } from '../../plot/png.ts';
-import type { JobContext } from './context.ts';
+} from '../core/coupling.ts';
+import { fitPixelDetailed } from '../cpu/fit.ts';
+import { openStack } from '../io/stack-node.ts';
+import { readFitFolder, type FitProductName } from '../io/fit-folder-node.ts';
+import { readCsv } from '../io/text-files-node.ts';
+import { csvColumnIndex, parseCsvNumber, type CsvTable } from '../io/csv.ts';
+import { beginOutput } from '../io/output-dir-node.ts';
+import { writeJson } from '../io/text-files-node.ts';
+import { normaliseUnit, unitScaleToMm, SENTINEL1_WAVELENGTH_M } from '../pipeline/fit.ts';
+import { lonLatToGrid } from '../pipeline/grid-crs.ts';
+import { timeSeriesPlot } from '../plot/charts.ts';
+import { encodePng } from '../plot/png.ts';
+import type { JobContext } from './support/context.ts';
 
 /** Lags examined by default: half a year either way covers one full annual cycle. */
 export const DEFAULT_LAG_RANGE_DAYS: [number, number] = [-182, 182];

@@ -1,12 +1,12 @@
 // The Node side of device selection (devices.ts): dawn through the `webgpu` package
 // (gpu/device.ts: its default backend, then OpenGL ES in compatibility mode), and the notes'
 // words the CLI has always printed. Node-only because the jobs that use it are.
-import { DeviceSelection, type DeviceChoice, type DevicePlatform } from './devices.ts';
-import type { JobContext } from './jobs/context.ts';
+import { DeviceSelection, type DeviceChoice, type DevicePlatform } from '../../pipeline/devices.ts';
+import type { JobContext } from './context.ts';
 
 export const NODE_DEVICE_PLATFORM: DevicePlatform = {
   // Loaded only when a GPU is wanted, so `--device cpu` never loads dawn.
-  acquire: async () => (await import('../gpu/device.ts')).acquireGpu(),
+  acquire: async () => (await import('../../gpu/device.ts')).acquireGpu(),
   gpuRequiredLabel: '--device gpu',
   noAdapterNote: 'no WebGPU adapter found',
   cpuFallbackNote: 'using the CPU path',

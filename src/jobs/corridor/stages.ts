@@ -1,23 +1,23 @@
-// The stages the corridor runs: the typed jobs of src/pipeline/jobs/ (fit, compare, vertical,
+// The stages the corridor runs: the typed jobs of src/jobs/ (fit, compare, vertical,
 // alt, hazards), each writing a complete folder through its own staging and returning its summary.
 // The manifest's option blocks carry the commands' option names; they become the jobs' typed
 // options through the same converters the commands use (fit-options.ts, thresholdsFrom,
 // altOptionsFromArgv), so a value is checked by the same rule and its error names the manifest
 // and the key ("corridor.json: "fit.mask-min": must be …") before anything runs.
-import { InputError, isInputError } from '../core/errors.ts';
-import { fitOptionsFromArgv } from '../cli/fit-options.ts';
-import { thresholdsFrom } from '../cli/cmd-compare.ts';
-import { altOptionsFromArgv } from '../cli/cmd-alt.ts';
-import { numberListOption, numberOption } from '../cli/options.ts';
-import { DEFAULT_FROZEN_WATER_CONTENT } from '../core/alt.ts';
-import { fitJob, type FitJobOptions } from './jobs/fit.ts';
-import { compareJob, type CompareJobOptions } from './jobs/compare.ts';
-import { verticalJob } from './jobs/vertical.ts';
-import { altJob, type AltJobOptions } from './jobs/alt.ts';
-import { hazardsJob, DEFAULT_BUFFERS_M, type HazardsJobOptions } from './jobs/hazards.ts';
-import { DEFAULT_NEAREST_SEARCH_M } from '../core/hazards.ts';
-import type { JobContext } from './jobs/context.ts';
-import type { CorridorManifest, OptionBlock } from './corridor-manifest.ts';
+import { InputError, isInputError } from '../../core/errors.ts';
+import { fitOptionsFromArgv } from '../../cli/fit-options.ts';
+import { thresholdsFrom } from '../../cli/cmd-compare.ts';
+import { altOptionsFromArgv } from '../../cli/cmd-alt.ts';
+import { numberListOption, numberOption } from '../../cli/options.ts';
+import { DEFAULT_FROZEN_WATER_CONTENT } from '../../core/alt.ts';
+import { fitJob, type FitJobOptions } from '../fit.ts';
+import { compareJob, type CompareJobOptions } from '../compare.ts';
+import { verticalJob } from '../vertical.ts';
+import { altJob, type AltJobOptions } from '../alt.ts';
+import { hazardsJob, DEFAULT_BUFFERS_M, type HazardsJobOptions } from '../hazards.ts';
+import { DEFAULT_NEAREST_SEARCH_M } from '../../core/hazards.ts';
+import type { JobContext } from '../support/context.ts';
+import type { CorridorManifest, OptionBlock } from './manifest.ts';
 
 /** How the corridor runs each stage; every one writes a complete folder at `outDir`. */
 export interface CorridorStages {

@@ -5,17 +5,17 @@
 // nodata-aware bilinear).
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { InputError } from '../../core/errors.ts';
-import { describeGrid } from '../../core/grid.ts';
-import { DEFAULT_ENVELOPE_OPTIONS, lowerEnvelope, type EnvelopeOptions, type EnvelopeResult } from '../../core/envelope.ts';
-import { beginOutput } from '../../io/output-dir-node.ts';
-import { writeJson } from '../../io/text-files-node.ts';
-import { scatterDensity } from '../../plot/charts.ts';
-import { encodePng } from '../../plot/png.ts';
-import { openAmplitudeRows, openResampledRows } from './inputs-node.ts';
-import { blockRowsOf, rowBlocks } from '../blocks.ts';
-import { formatSeconds } from './format.ts';
-import type { JobContext } from './context.ts';
+import { InputError } from '../core/errors.ts';
+import { describeGrid } from '../core/grid.ts';
+import { DEFAULT_ENVELOPE_OPTIONS, lowerEnvelope, type EnvelopeOptions, type EnvelopeResult } from '../core/envelope.ts';
+import { beginOutput } from '../io/output-dir-node.ts';
+import { writeJson } from '../io/text-files-node.ts';
+import { scatterDensity } from '../plot/charts.ts';
+import { encodePng } from '../plot/png.ts';
+import { openAmplitudeRows, openResampledRows } from './support/inputs-node.ts';
+import { blockRowsOf, rowBlocks } from '../pipeline/blocks.ts';
+import { formatSeconds } from './support/format.ts';
+import type { JobContext } from './support/context.ts';
 
 export interface EnvelopeJobInputs {
   /** Seasonal vertical amplitude GeoTIFF, peak to trough (mm unless its unit says otherwise). */

@@ -4,15 +4,15 @@
 // when complete.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../../core/errors.ts';
-import { antimeridianMarginProblem, countHazards, DEFAULT_NEAREST_SEARCH_M, type HazardCounts, type HazardFeature } from '../../core/hazards.ts';
-import { featuresFromFeatures, linesFromFeatures, nearFeaturesGeoJson, type GeoJsonLayer, type NearestAnnotation } from '../../io/geojson.ts';
-import { readVectorLayer } from '../../io/vector-node.ts';
-import { beginOutput } from '../../io/output-dir-node.ts';
-import { writeCsv, writeJson } from '../../io/text-files-node.ts';
-import { encodePng } from '../../plot/png.ts';
-import { barChart } from '../../plot/charts.ts';
-import type { JobContext } from './context.ts';
+import { InputError } from '../core/errors.ts';
+import { antimeridianMarginProblem, countHazards, DEFAULT_NEAREST_SEARCH_M, type HazardCounts, type HazardFeature } from '../core/hazards.ts';
+import { featuresFromFeatures, linesFromFeatures, nearFeaturesGeoJson, type GeoJsonLayer, type NearestAnnotation } from '../io/geojson.ts';
+import { readVectorLayer } from '../io/vector-node.ts';
+import { beginOutput } from '../io/output-dir-node.ts';
+import { writeCsv, writeJson } from '../io/text-files-node.ts';
+import { encodePng } from '../plot/png.ts';
+import { barChart } from '../plot/charts.ts';
+import type { JobContext } from './support/context.ts';
 
 export const DEFAULT_BUFFERS_M = [500, 1000, 1500, 2000];
 

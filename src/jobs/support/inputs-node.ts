@@ -13,9 +13,9 @@ import { LICSBAS_LOS_DATASETS } from '../../io/mintpy-h5.ts';
 import type { RadarLookup } from '../../core/geocode.ts';
 import { openGeoTiffNode } from '../../io/geotiff-node.ts';
 import { readGeoTiffBands, type RasterBands } from '../../io/geotiff-read.ts';
-import { rangeProblem } from '../fit-setup.ts';
-import { crsTransform } from '../grid-crs.ts';
-import type { TrackAngles, TrackProducts } from '../compare.ts';
+import { rangeProblem } from '../../pipeline/fit-setup.ts';
+import { crsTransform } from '../../pipeline/grid-crs.ts';
+import type { TrackAngles, TrackProducts } from '../../pipeline/compare.ts';
 
 // ---------------------------------------------------------------------------------------------
 // fit and seasons: auxiliary rasters on the stack's grid

@@ -9,21 +9,21 @@
 // descriptions (the years) kept, for the alt job to turn into ALT by year.
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { InputError } from '../../core/errors.ts';
-import { isIncidenceAngle } from '../../core/decomposition.ts';
-import { beginOutput } from '../../io/output-dir-node.ts';
-import { createGeoTiffFile, type GeoTiffFileWriter } from '../../io/geotiff-write-node.ts';
-import { blockRowsOf, DecimatedPlane, rowBlocks } from '../blocks.ts';
-import { runVerticalProjection, type VerticalRun } from '../compare.ts';
-import { withVerticalKernel } from '../kernels.ts';
-import { withJobDevices } from '../devices-node.ts';
-import { renderRasterQuicklook } from '../../plot/raster.ts';
-import { encodePng } from '../../plot/png.ts';
-import { openAmplitudeByYearRows, openFitIncidenceRows, openTrackProductRows } from './inputs-node.ts';
-import { formatSeconds } from './format.ts';
-import { VERTICAL_PRODUCTS } from '../../core/products.ts';
-import { productGeoTiffOptions } from '../fit-geotiff-options.ts';
-import type { JobContext } from './context.ts';
+import { InputError } from '../core/errors.ts';
+import { isIncidenceAngle } from '../core/decomposition.ts';
+import { beginOutput } from '../io/output-dir-node.ts';
+import { createGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
+import { blockRowsOf, DecimatedPlane, rowBlocks } from '../pipeline/blocks.ts';
+import { runVerticalProjection, type VerticalRun } from '../pipeline/compare.ts';
+import { withVerticalKernel } from '../pipeline/kernels.ts';
+import { withJobDevices } from './support/devices-node.ts';
+import { renderRasterQuicklook } from '../plot/raster.ts';
+import { encodePng } from '../plot/png.ts';
+import { openAmplitudeByYearRows, openFitIncidenceRows, openTrackProductRows } from './support/inputs-node.ts';
+import { formatSeconds } from './support/format.ts';
+import { VERTICAL_PRODUCTS } from '../core/products.ts';
+import { productGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
+import type { JobContext } from './support/context.ts';
 
 export interface VerticalJobInputs {
   /** Output folder of the fit (or seasons) job. */

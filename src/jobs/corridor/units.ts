@@ -17,8 +17,8 @@
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { InputError } from '../core/errors.ts';
-import { manifestFrames, type CorridorManifest, type ManifestFrame } from './corridor-manifest.ts';
+import { InputError } from '../../core/errors.ts';
+import { manifestFrames, type CorridorManifest, type ManifestFrame } from './manifest.ts';
 
 export const UNIT_RECORD = '.permasar-unit.json';
 /** Bumped when the meaning of a unit's output changes, so old records stop matching. */

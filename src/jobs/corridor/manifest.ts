@@ -8,7 +8,7 @@
 // anything runs. Node-only (checks files exist).
 import path from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
-import { InputError } from '../core/errors.ts';
+import { InputError } from '../../core/errors.ts';
 
 export type Direction = 'ascending' | 'descending';
 

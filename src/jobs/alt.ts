@@ -12,8 +12,8 @@
 // the year (≥ 4 valid years) to alt_trend.tif, m/yr: the active-layer deepening map.
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { InputError } from '../../core/errors.ts';
-import { describeGrid, type RasterGrid } from '../../core/grid.ts';
+import { InputError } from '../core/errors.ts';
+import { describeGrid, type RasterGrid } from '../core/grid.ts';
 import {
   ALT_STATUS,
   ALT_STATUS_NAMES,
@@ -23,7 +23,7 @@ import {
   WATER_DENSITY_KG_M3,
   type AltKernelParams,
   type Densities,
-} from '../../core/alt.ts';
+} from '../core/alt.ts';
 import {
   constantFrozenWater,
   fitFrozenWaterSurface,
@@ -37,28 +37,28 @@ import {
   type AltSiteResult,
   type FrozenWaterSurface,
   type SiteGeometry,
-} from '../alt.ts';
-import { lonLatToGrid } from '../grid-crs.ts';
-import { lonLatExtent } from '../fit-quicklooks.ts';
-import { percentileStride, StreamingStatistics } from '../stats.ts';
-import { selectAltKernel } from '../kernels.ts';
-import { nodeDeviceSelection } from '../devices-node.ts';
-import { DEFAULT_SEASONS_OPTIONS, weightedSlope } from '../../core/seasons.ts';
-import { readCsv, writeCsv, writeJson } from '../../io/text-files-node.ts';
-import { csvColumnIndex, csvNumbers, type CsvTable } from '../../io/csv.ts';
-import { parseVectorSpec, readVectorLayer, type VectorLayer } from '../../io/vector-node.ts';
-import { beginOutput } from '../../io/output-dir-node.ts';
-import { createGeoTiffFile, type GeoTiffFileWriter } from '../../io/geotiff-write-node.ts';
-import { blockRowsOf, DecimatedPlane, rowBlocks } from '../blocks.ts';
-import { isGeographicEpsg } from '../../io/crs.ts';
-import { renderRasterQuicklook } from '../../plot/raster.ts';
-import { histogram } from '../../plot/charts.ts';
-import { encodePng } from '../../plot/png.ts';
-import { openAmplitudeRows, openResampledRows } from './inputs-node.ts';
-import { formatSeconds } from './format.ts';
-import { ALT_PRODUCTS } from '../../core/products.ts';
-import { productGeoTiffOptions } from '../fit-geotiff-options.ts';
-import type { JobContext } from './context.ts';
+} from '../pipeline/alt.ts';
+import { lonLatToGrid } from '../pipeline/grid-crs.ts';
+import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
+import { percentileStride, StreamingStatistics } from '../pipeline/stats.ts';
+import { selectAltKernel } from '../pipeline/kernels.ts';
+import { nodeDeviceSelection } from './support/devices-node.ts';
+import { DEFAULT_SEASONS_OPTIONS, weightedSlope } from '../core/seasons.ts';
+import { readCsv, writeCsv, writeJson } from '../io/text-files-node.ts';
+import { csvColumnIndex, csvNumbers, type CsvTable } from '../io/csv.ts';
+import { parseVectorSpec, readVectorLayer, type VectorLayer } from '../io/vector-node.ts';
+import { beginOutput } from '../io/output-dir-node.ts';
+import { createGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
+import { blockRowsOf, DecimatedPlane, rowBlocks } from '../pipeline/blocks.ts';
+import { isGeographicEpsg } from '../io/crs.ts';
+import { renderRasterQuicklook } from '../plot/raster.ts';
+import { histogram } from '../plot/charts.ts';
+import { encodePng } from '../plot/png.ts';
+import { openAmplitudeRows, openResampledRows } from './support/inputs-node.ts';
+import { formatSeconds } from './support/format.ts';
+import { ALT_PRODUCTS } from '../core/products.ts';
+import { productGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
+import type { JobContext } from './support/context.ts';
 
 export interface AltJobInputs {
   /** Seasonal vertical amplitude GeoTIFF, peak to trough (amplitude_vertical.tif of the vertical job), one band or one per year. */
