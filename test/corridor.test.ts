@@ -19,7 +19,7 @@ import { median, placeFrame, solveFrameOffsets, unionGrid } from '../src/core/mo
 import { readRaster, type RasterData } from '../src/io/raster-node.ts';
 import { pixelCentre, mapToPixel } from '../src/core/grid.ts';
 import { circularDayDifference } from '../src/core/direction.ts';
-import { main } from '../src/cli/main.ts';
+import { runCommand } from './support/run-command.ts';
 
 const SEED = 1212;
 
@@ -280,14 +280,8 @@ describe('permasar corridor on a synthetic corridor', () => {
     await expect(run(path.join(dir, 'never'), { manifestFile: badValue })).rejects.toThrow(/bad-value\.json: "fit\.min-epochs": must be an integer > 7/);
     // Through the command: exit 1, one line, no output folder.
     const file = path.join(dir, 'bad-unknown-top-key.json');
-    const errors: string[] = [];
-    const original = console.error;
-    console.error = (line: string) => { errors.push(String(line)); };
-    try {
-      expect(await main(['corridor', file, '--out', path.join(dir, 'never'), '--device', 'cpu'])).toBe(1);
-    } finally {
-      console.error = original;
-    }
+    const { code, stderr: errors } = await runCommand(['corridor', file, '--out', path.join(dir, 'never'), '--device', 'cpu']);
+    expect(code).toBe(1);
     expect(errors).toHaveLength(1);
     expect(errors[0].split('\n')).toHaveLength(1);
     expect(await readdir(dir)).not.toContain('never');

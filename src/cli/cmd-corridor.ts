@@ -1,9 +1,9 @@
 // `permasar corridor MANIFEST --out DIR`: every frame of a corridor fitted, mosaicked per orbit
 // direction without seams, then compare, vertical, alt and hazards on the mosaics (issue 12).
 // The job itself is src/jobs/corridor/corridor.ts; this parses, prints and draws the progress.
-import { InputError } from '../core/errors.ts';
 import { runCorridor, type DeviceChoice } from '../jobs/corridor/corridor.ts';
-import { parseShard } from '../jobs/corridor/units.ts';
+import { CORRIDOR_OPTIONS, type Shard } from '../jobs/corridor/corridor-options.ts';
+import { argvConfig, readOptions, usageLines } from '../jobs/support/option-table.ts';
 import { ProgressBar, formatSeconds } from './progress.ts';
 import { requiredString } from './options.ts';
 import { deviceOption } from './job-context.ts';
@@ -27,32 +27,19 @@ each frame's reference offset removed), OUT/direction/, OUT/asc-vertical/, OUT/d
 OUT/alt/, OUT/hazards/, OUT/summary.json.
 
 options:
-  --out DIR               output folder; shared by shards, reruns skip finished frames
-  --device gpu|cpu|auto   where the kernels run (default auto: GPU if an adapter exists)
-  --shard I/N             fit only the frames with index % N = I (I = 0 … N−1, e.g.
-                          $SLURM_ARRAY_TASK_ID with sbatch --array=0-(N-1)) and stop; a run
-                          without --shard then finds them done and merges
-  --force                 refit frames even when their inputs and options are unchanged
-  --quiet                 no progress or result lines on the terminal`;
+${usageLines(CORRIDOR_OPTIONS)}`;
 
 export const corridorCommand: Command = {
   name: 'corridor',
   summary: 'every frame of a corridor: fit, seamless mosaics per direction, later stages (shardable)',
   usage: USAGE,
   positionals: [1, 1],
-  options: {
-    out: { type: 'string' },
-    device: { type: 'string' },
-    shard: { type: 'string' },
-    force: { type: 'boolean' },
-    quiet: { type: 'boolean' },
-  },
+  options: argvConfig(CORRIDOR_OPTIONS),
   async run(values, positionals) {
     const quiet = Boolean(values.quiet);
     const out = requiredString(values, 'out');
     const device: DeviceChoice = deviceOption(values);
-    const shard = values.shard !== undefined ? parseShard(String(values.shard)) : null;
-    if (values.shard !== undefined && typeof values.shard !== 'string') throw new InputError('--shard', 'takes I/N');
+    const shard = (readOptions(CORRIDOR_OPTIONS, values).shard as Shard | undefined) ?? null;
     const bar = new ProgressBar('corridor', !quiet && Boolean(process.stderr.isTTY));
     const say = (line: string) => {
       if (quiet) return;

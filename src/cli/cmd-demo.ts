@@ -15,8 +15,15 @@ import { altJob } from '../jobs/alt.ts';
 import { envelopeJob } from '../jobs/envelope.ts';
 import { hazardsJob } from '../jobs/hazards.ts';
 import { couplingJob } from '../jobs/coupling.ts';
+import { argvConfig, DEVICE_OPTION, usageLines, type OptionTable } from '../jobs/support/option-table.ts';
 import { cliJobContext, deviceOption } from './job-context.ts';
 import type { Command } from './command.ts';
+
+/** The demo's own options (its steps take the jobs' defaults). */
+const DEMO_OPTIONS: OptionTable = [
+  { name: 'out', kind: 'text', value: 'DIR', default: 'results', help: 'results folder; each step\'s folder in it is replaced on every run' },
+  DEVICE_OPTION,
+];
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -29,9 +36,12 @@ Runs the whole study on the bundled synthetic sample (data/sample/, made by npm 
 fit of both tracks (ascending with its temporal-coherence mask), motion direction and up/east
 decomposition, vertical projection, active-layer thickness with its in-situ sites, the ALT
 envelope, thermokarst hazard counts near a toy corridor, and ground-temperature coupling at one
-pixel. Results go to DIR (default ./results), each step's folder replaced on every run.`,
+pixel. Results go to DIR (default ./results), each step's folder replaced on every run.
+
+options:
+${usageLines(DEMO_OPTIONS)}`,
   positionals: [0, 0],
-  options: { out: { type: 'string' }, device: { type: 'string' } },
+  options: argvConfig(DEMO_OPTIONS),
   async run(values) {
     const out = path.resolve(String(values.out ?? 'results'));
     const device = deviceOption(values);

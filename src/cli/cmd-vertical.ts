@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { VerticalRun } from '../pipeline/compare.ts';
 import { runVerticalJob, type VerticalJobSummary } from '../jobs/vertical.ts';
 import { numberOrPath } from '../jobs/support/inputs-node.ts';
+import { VERTICAL_OPTIONS } from '../jobs/vertical-options.ts';
+import { argvConfig, usageLines } from '../jobs/support/option-table.ts';
 import { requiredString } from './options.ts';
 import { cliJobContext, deviceOption } from './job-context.ts';
 import type { Command } from './command.ts';
@@ -17,26 +19,14 @@ permasar seasons output: its yearly amplitudes (amplitude_by_year.tif) are proje
 into amplitude_by_year_vertical.tif (one band per year).
 
 options:
-  --out DIR               output folder (refused if it exists, unless --overwrite)
-  --overwrite             replace an existing output folder (only once the new one is complete)
-  --incidence FILE|DEG    incidence angle: a GeoTIFF, a MintPy geometryGeo.h5, or a constant in
-                          degrees (default: incidence.tif in FIT_DIR, kept by fit --incidence/--geometry).
-                          A raster on another grid is resampled (bilinear) onto the fit grid.
-  --device gpu|cpu|auto   where the kernel runs (default auto: GPU if an adapter exists)
-  --quiet                 no result lines on the terminal`;
+${usageLines(VERTICAL_OPTIONS)}`;
 
 export const verticalCommand: Command = {
   name: 'vertical',
   summary: 'LOS rate and seasonal amplitude projected onto the vertical (δ / cos incidence)',
   usage: USAGE,
   positionals: [1, 1],
-  options: {
-    out: { type: 'string' },
-    overwrite: { type: 'boolean' },
-    incidence: { type: 'string' },
-    device: { type: 'string' },
-    quiet: { type: 'boolean' },
-  },
+  options: argvConfig(VERTICAL_OPTIONS),
   async run(values, positionals) {
     await runVerticalCommand(values, positionals[0]);
   },

@@ -1,12 +1,12 @@
 // The JobContext (jobs/support/context.ts) of one command: result lines on stdout unless
 // --quiet, a progress bar on a terminal's stderr, and the device of --device.
 import type { JobContext } from '../jobs/support/context.ts';
-import { DEVICE_CHOICES, type DeviceChoice } from '../pipeline/devices.ts';
-import { choiceOption } from './options.ts';
+import type { DeviceChoice } from '../pipeline/devices.ts';
+import { convertOption, DEVICE_OPTION } from '../jobs/support/option-table.ts';
 import { ProgressBar } from './progress.ts';
 
 export function deviceOption(values: Record<string, unknown>): DeviceChoice {
-  return choiceOption<DeviceChoice>(values, 'device', DEVICE_CHOICES, 'auto');
+  return (values.device === undefined ? DEVICE_OPTION.default : convertOption(DEVICE_OPTION, values.device)) as DeviceChoice;
 }
 
 export function cliJobContext(values: Record<string, unknown>, device: DeviceChoice = 'auto'): JobContext {

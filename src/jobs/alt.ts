@@ -12,7 +12,8 @@
 // the year (≥ 4 valid years) to alt_trend.tif, m/yr: the active-layer deepening map.
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { InputError } from '../core/errors.ts';
+import { InputError, optionError } from '../core/errors.ts';
+import { DEFAULT_ALT_JOB_OPTIONS } from './alt-options.ts';
 import { describeGrid, type RasterGrid } from '../core/grid.ts';
 import {
   ALT_STATUS,
@@ -47,7 +48,7 @@ import { DEFAULT_SEASONS_OPTIONS, weightedSlope } from '../core/seasons.ts';
 import { readCsv, writeCsv, writeJson } from '../io/text-files-node.ts';
 import { csvColumnIndex, csvNumbers, type CsvTable } from '../io/csv.ts';
 import { parseVectorSpec, readVectorLayer, type VectorLayer } from '../io/vector-node.ts';
-import { beginOutput } from '../io/output-dir-node.ts';
+import { withOutput } from '../io/output-dir-node.ts';
 import { createGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
 import { blockRowsOf, DecimatedPlane, rowBlocks } from '../pipeline/blocks.ts';
 import { isGeographicEpsg } from '../io/crs.ts';
@@ -88,7 +89,7 @@ export interface AltJobOptions {
   blockRows?: number;
 }
 
-export const DEFAULT_ALT_JOB_OPTIONS = { siteRadiusM: 300, outlierK: 3, smoothing: 0, minThawGap: 0.01 } as const;
+export { DEFAULT_ALT_JOB_OPTIONS };
 
 export interface AltJobSummary {
   software: 'permasar';
@@ -123,7 +124,7 @@ export async function runAltJob(inputs: AltJobInputs, options: AltJobOptions, ou
     iceKgM3: options.densities?.iceKgM3 ?? ICE_DENSITY_KG_M3,
   };
   const densityProblem = checkDensities(densities);
-  if (densityProblem) throw new InputError('--rho-water/--rho-ice', densityProblem);
+  if (densityProblem) throw optionError('rho-water/--rho-ice', densityProblem);
   const radiusM = options.siteRadiusM ?? DEFAULT_ALT_JOB_OPTIONS.siteRadiusM;
   const outlierK = options.outlierK ?? DEFAULT_ALT_JOB_OPTIONS.outlierK;
   const smoothing = options.smoothing ?? DEFAULT_ALT_JOB_OPTIONS.smoothing;
@@ -143,7 +144,7 @@ export async function runAltJob(inputs: AltJobInputs, options: AltJobOptions, ou
   let moistureSource: string;
   if (typeof inputs.moisture === 'number') {
     const moistureConstant = inputs.moisture;
-    if (!(moistureConstant > 0 && moistureConstant <= 1)) throw new InputError('--moisture', `${moistureConstant} is not a volumetric water content in (0, 1] m³/m³`);
+    if (!(moistureConstant > 0 && moistureConstant <= 1)) throw optionError('moisture', `${moistureConstant} is not a volumetric water content in (0, 1] m³/m³`);
     thawedRows = async (_row0, nRows) => new Float32Array(grid.width * nRows).fill(moistureConstant);
     moistureSource = `constant ${moistureConstant} m³/m³`;
   } else {
@@ -201,15 +202,10 @@ export async function runAltJob(inputs: AltJobInputs, options: AltJobOptions, ou
   say(`permasar alt: ${grid.width}×${grid.height} pixels, amplitude in ${amplitude.unit}, N from ${moistureSource}; n: ${surface.description}; on ${kernel.description}`);
   const years = amplitude.years;
 
-  let output;
+  let writing = false;
   try {
-    output = await beginOutput(outDir, { overwrite: Boolean(options.overwrite) });
-  } catch (e) {
-    await kernel.dispose();
-    if (ownDevices) await devices.dispose();
-    throw e;
-  }
-  try {
+    return await withOutput(outDir, { overwrite: Boolean(options.overwrite) }, async (output) => {
+    writing = true;
     const dir = output.dir;
     const writers: GeoTiffFileWriter[] = [];
     const create = async (file: string, opts: Parameters<typeof createGeoTiffFile>[2]) => {
@@ -374,8 +370,13 @@ export async function runAltJob(inputs: AltJobInputs, options: AltJobOptions, ou
       (inputs.sites ? `; sites: ${siteCounts.kept ?? 0} kept, ${siteCounts.dropped ?? 0} dropped, ${siteCounts.skipped ?? 0} skipped` : '') +
       `; ${formatSeconds(elapsedSeconds)} → ${outDir}`);
     return { summary: result, sites, surface, statusCounts, altPixels };
+    });
   } catch (e) {
-    await output.abort();
+    // Refused before writing began (exists, cannot create): the kernel is released here.
+    if (!writing) {
+      await kernel.dispose();
+      if (ownDevices) await devices.dispose();
+    }
     throw e;
   }
   } finally {

@@ -6,7 +6,7 @@
 // summary.json through a staging folder (nothing half-written).
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { InputError } from '../core/errors.ts';
+import { InputError, optionError } from '../core/errors.ts';
 import { checkDirectionThresholds, DEFAULT_DIRECTION_THRESHOLDS, DIRECTION_LEGEND, type DirectionThresholds } from '../core/direction.ts';
 import { MIN_DECOMPOSITION_DETERMINANT } from '../core/decomposition.ts';
 import { DECOMPOSITION_PRODUCTS, productName } from '../core/products.ts';
@@ -16,7 +16,7 @@ import { gridBounds, gridsOverlap, resampleDayOfYearRowBlock, resampleRowBlock, 
 import type { RasterRowReader } from '../io/raster-node.ts';
 import { blockRowsOf, cropColumns, DecimatedPlane, rowBlocks } from '../pipeline/blocks.ts';
 import { crsName, crsTransform } from '../pipeline/grid-crs.ts';
-import { beginOutput } from '../io/output-dir-node.ts';
+import { withOutput } from '../io/output-dir-node.ts';
 import { createGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
 import {
   directionLegendMetadata,
@@ -89,7 +89,7 @@ export async function runCompareJob(inputs: CompareJobInputs, options: CompareJo
   const outDir = path.resolve(outDirGiven);
   const thresholds: DirectionThresholds = { ...DEFAULT_DIRECTION_THRESHOLDS, ...options.thresholds };
   const problem = checkDirectionThresholds(thresholds);
-  if (problem) throw new InputError('--in-phase-days', problem);
+  if (problem) throw optionError('in-phase-days', problem);
   const { ascending: ascDir, descending: descDir } = inputs;
   if (Boolean(inputs.ascGeometry) !== Boolean(inputs.descGeometry)) {
     throw new InputError(inputs.ascGeometry ? '--desc-geometry' : '--asc-geometry', 'is required too: the decomposition needs the geometry of both tracks');
@@ -116,8 +116,7 @@ export async function runCompareJob(inputs: CompareJobInputs, options: CompareJo
     const grid = windowGrid(asc.grid, window);
     const resampling = { crs: transform ? 'reprojected' as const : 'same' as const, ascCrs: crsName(asc.grid), descCrs: crsName(desc.grid) };
 
-    const output = await beginOutput(outDir, { overwrite: Boolean(options.overwrite) });
-    try {
+    return await withOutput(outDir, { overwrite: Boolean(options.overwrite) }, async (output) => {
       const notes: string[] = [];
       const { result: streamed, kernel } = await withJobDevices(ctx, (devices) =>
         withCompareKernel(devices, (k) => streamComparison({ asc, desc: desc!, angles, transform, window, grid, blockRows, keepPlanes: Boolean(options.keepPlanes) }, k, thresholds, output.dir, ctx), notes, say));
@@ -171,10 +170,7 @@ export async function runCompareJob(inputs: CompareJobInputs, options: CompareJo
     say(`secular: ${s.tested} pixels tested: ${s.vertical} vertical (${pct(s.percentOfTested.vertical)}), ${s.eastWest} east-west (${pct(s.percentOfTested.eastWest)}), ${s.undetermined} undetermined (${pct(s.percentOfTested.undetermined)})`);
     say(`seasonal: ${z.tested} pixels seasonal on both: ${z.vertical} vertical (${pct(z.percentOfTested.vertical)}), ${z.eastWest} east-west (${pct(z.percentOfTested.eastWest)}), ${z.undeterminedBecause.otherTiming} other timing, ${z.undeterminedBecause.amplitudeDiffers} amplitude differs; on ${kernel.description}, ${formatSeconds(elapsedSeconds)} → ${outDir}`);
     return { run, summary: summary as CompareJobSummary };
-    } catch (e) {
-      await output.abort();
-      throw e;
-    }
+    });
   } finally {
     asc.close();
     desc?.close();

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.ts';
 import { describeGrid } from '../core/grid.ts';
 import { DEFAULT_ENVELOPE_OPTIONS, lowerEnvelope, type EnvelopeOptions, type EnvelopeResult } from '../core/envelope.ts';
-import { beginOutput } from '../io/output-dir-node.ts';
+import { withOutput } from '../io/output-dir-node.ts';
 import { writeJson } from '../io/text-files-node.ts';
 import { scatterDensity } from '../plot/charts.ts';
 import { encodePng } from '../plot/png.ts';
@@ -87,12 +87,11 @@ export async function envelopeJob(inputs: EnvelopeJobInputs, options: EnvelopeJo
     throw new InputError(refFile, `no pixel has both an amplitude ≥ 0 and an ALT > 0 on the amplitude grid (${result.negativeAmplitudePixels} negative amplitudes, ${result.nonPositiveAltPixels} ALT ≤ 0)`);
   }
   if (!result.line) throw new InputError(refFile, `no envelope: ${result.note}`);
+  const line = result.line;
 
-  const output = await beginOutput(outDir, { overwrite: Boolean(options.overwrite) });
-  try {
+  return await withOutput(outDir, { overwrite: Boolean(options.overwrite) }, async (output) => {
     const used = result.bins.filter((b) => b.used);
     const xMax = Math.max(...result.bins.map((b) => b.amplitudeToMm), result.amplitudeAtThresholdMm ?? 0);
-    const line = result.line;
     const overlays = [
       { label: `${envelope.quantile} quantile per ${envelope.binWidthMm} mm bin`, x: used.map((b) => b.amplitudeMeanMm), y: used.map((b) => b.altQuantileM), dashed: true },
       { label: `envelope: ALT = ${line.interceptM.toFixed(3)} m + ${line.slopeMPerMm.toFixed(4)} m per mm`, x: [0, xMax], y: [line.interceptM, line.interceptM + line.slopeMPerMm * xMax] },
@@ -135,10 +134,7 @@ export async function envelopeJob(inputs: EnvelopeJobInputs, options: EnvelopeJo
       `; ${formatSeconds(elapsedSeconds)} → ${outDir}`);
     if (result.negativeAmplitudePixels) say(`note: ${result.negativeAmplitudePixels} pixels with negative amplitude left out`);
     return summary;
-  } catch (e) {
-    await output.abort();
-    throw e;
-  }
+  });
 }
 
 function stripUndefined(o: EnvelopeJobOptions): Partial<EnvelopeOptions> {

@@ -4,17 +4,18 @@
 // when complete.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../core/errors.ts';
+import { InputError, optionError } from '../core/errors.ts';
 import { antimeridianMarginProblem, countHazards, DEFAULT_NEAREST_SEARCH_M, type HazardCounts, type HazardFeature } from '../core/hazards.ts';
 import { featuresFromFeatures, linesFromFeatures, nearFeaturesGeoJson, type GeoJsonLayer, type NearestAnnotation } from '../io/geojson.ts';
 import { readVectorLayer } from '../io/vector-node.ts';
-import { beginOutput } from '../io/output-dir-node.ts';
+import { withOutput } from '../io/output-dir-node.ts';
 import { writeCsv, writeJson } from '../io/text-files-node.ts';
 import { encodePng } from '../plot/png.ts';
 import { barChart } from '../plot/charts.ts';
 import type { JobContext } from './support/context.ts';
 
-export const DEFAULT_BUFFERS_M = [500, 1000, 1500, 2000];
+export { DEFAULT_BUFFERS_M } from './hazards-options.ts';
+import { DEFAULT_BUFFERS_M } from './hazards-options.ts';
 
 export interface HazardsJobInputs {
   /** LineString/MultiLineString layer (FILE.geojson|.json, FILE.shp, FILE.gpkg[:NAME]). */
@@ -71,11 +72,11 @@ export async function hazardsJob(inputs: HazardsJobInputs, options: HazardsJobOp
   const classProperty = options.classProperty ?? 'class';
   const typeProperty = options.typeProperty ?? 'type';
   const buffersM = options.buffersM ?? DEFAULT_BUFFERS_M;
-  if (buffersM.length === 0 || buffersM.some((b) => !(b > 0) || b > 500_000)) throw new InputError('--buffers', `distances must be > 0 and ≤ 500000 m, got ${buffersM.join(',')}`);
-  if (new Set(buffersM).size !== buffersM.length) throw new InputError('--buffers', `repeated distance in ${buffersM.join(',')}`);
+  if (buffersM.length === 0 || buffersM.some((b) => !(b > 0) || b > 500_000)) throw optionError('buffers', `distances must be > 0 and ≤ 500000 m, got ${buffersM.join(',')}`);
+  if (new Set(buffersM).size !== buffersM.length) throw optionError('buffers', `repeated distance in ${buffersM.join(',')}`);
   const nearestSearchM = options.nearestSearchM ?? DEFAULT_NEAREST_SEARCH_M;
-  if (!(nearestSearchM >= 0 && nearestSearchM <= 200_000)) throw new InputError('--nearest-search', 'must be between 0 and 200000 m');
-  if (featuresPaths.length === 0) throw new InputError('--features', 'is required');
+  if (!(nearestSearchM >= 0 && nearestSearchM <= 200_000)) throw optionError('nearest-search', 'must be between 0 and 200000 m');
+  if (featuresPaths.length === 0) throw optionError('features', 'is required');
 
   const linesLayer = await readVectorLayer(linesPath);
   const lines = linesFromFeatures(linesLayer.features, linesLayer.file, classProperty);
@@ -92,8 +93,7 @@ export async function hazardsJob(inputs: HazardsJobInputs, options: HazardsJobOp
   const nearSeam = antimeridianMarginProblem(lines.items, searchM);
   if (nearSeam) throw new InputError(linesLayer.file, nearSeam);
 
-  const out = await beginOutput(outDir, { overwrite: Boolean(options.overwrite) });
-  try {
+  return await withOutput(outDir, { overwrite: Boolean(options.overwrite) }, async (out) => {
     const result = countHazards(lines.items, features.items, { buffersM, nearestSearchM });
     const lineSummary: Record<string, { lines: number; edges: number }> = {};
     for (const line of lines.items) {
@@ -143,8 +143,5 @@ export async function hazardsJob(inputs: HazardsJobInputs, options: HazardsJobOp
       ctx.log(`wrote ${out.outDir}: hazards.csv, hazards.json, hazards.png, near_features.geojson`);
     }
     return summary;
-  } catch (e) {
-    await out.abort();
-    throw e;
-  }
+  });
 }

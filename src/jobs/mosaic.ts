@@ -13,6 +13,8 @@
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.ts';
+import { MOSAIC_OPTIONS } from './mosaic-options.ts';
+import { optionDefault } from './support/option-table.ts';
 import { sameGrid, describeGrid, mapToPixel, type RasterGrid } from '../core/grid.ts';
 import {
   combinePixel, emptyMosaicPlanes, median, overlapStride, placeFrame, placementOverlap, shiftComponent, solveFrameOffsets, unionGrid,
@@ -182,8 +184,8 @@ function planeOfFile(file: string): keyof MosaicPixelInputs | null {
  */
 export async function mosaicDirection(frameInputs: MosaicFrameInput[], outDir: string, options: MosaicOptions = {}): Promise<MosaicSummary> {
   if (frameInputs.length === 0) throw new Error('mosaicDirection: no frames');
-  const blockRows = Math.max(1, options.blockRows ?? 256);
-  const maxSamples = options.maxOverlapSamples ?? 1_000_000;
+  const blockRows = Math.max(1, options.blockRows ?? optionDefault<number>(MOSAIC_OPTIONS, 'block-rows'));
+  const maxSamples = options.maxOverlapSamples ?? optionDefault<number>(MOSAIC_OPTIONS, 'max-overlap-samples');
   const log = options.log ?? (() => {});
   const productFiles = MOSAIC_PLANE_KEYS.map(fileOf);
   const { readdir } = await import('node:fs/promises');

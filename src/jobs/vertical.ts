@@ -11,7 +11,7 @@ import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.ts';
 import { isIncidenceAngle } from '../core/decomposition.ts';
-import { beginOutput } from '../io/output-dir-node.ts';
+import { withOutput } from '../io/output-dir-node.ts';
 import { createGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
 import { blockRowsOf, DecimatedPlane, rowBlocks } from '../pipeline/blocks.ts';
 import { runVerticalProjection, type VerticalRun } from '../pipeline/compare.ts';
@@ -91,8 +91,7 @@ export async function runVerticalJob(inputs: VerticalJobInputs, options: Vertica
     const byYear = await openAmplitudeByYearRows(fitDir, grid);
     if (byYear) opened.push(byYear);
 
-    const output = await beginOutput(outDir, { overwrite: Boolean(options.overwrite) });
-    try {
+    return await withOutput(outDir, { overwrite: Boolean(options.overwrite) }, async (output) => {
     const notes: string[] = [];
     const products = (['rateVerticalMmPerYear', 'amplitudeVerticalMm'] as const).map((key) => ({ key, spec: VERTICAL_PRODUCTS[key] }));
     // Restartable (the whole-run kernel reruns it on the CPU after a GPU failure): fresh writers each call.
@@ -169,10 +168,7 @@ export async function runVerticalJob(inputs: VerticalJobInputs, options: Vertica
     const ratio = run.factorRange ? `${run.factorRange[0].toFixed(2)}–${run.factorRange[1].toFixed(2)} × LOS` : 'no ratio';
     say(`vertical: ${rateCount} rates, ${amplitudeCount} amplitudes projected (${ratio}) on ${kernel.description}, ${formatSeconds(elapsedSeconds)} → ${outDir}`);
     return { run, summary: summary as VerticalJobSummary };
-    } catch (e) {
-      await output.abort();
-      throw e;
-    }
+    });
   } finally {
     for (const o of opened) o.close();
   }

@@ -16,10 +16,11 @@
 import path from 'node:path';
 import { mkdir, readFile, rename, writeFile, stat } from 'node:fs/promises';
 import { InputError } from '../../core/errors.ts';
-import { beginOutput } from '../../io/output-dir-node.ts';
-import { readCorridorManifest, type CorridorManifest } from './manifest.ts';
+import { withOutput } from '../../io/output-dir-node.ts';
+import { optionsOfBlock, readCorridorManifest, type CorridorManifest } from './manifest.ts';
 import { listUnits, unitFingerprint, unitIsDone, unitsOfShard, writeUnitRecord, type Shard, type WorkUnit } from './units.ts';
 import { mosaicDirection, type MosaicSummary } from '../mosaic.ts';
+import { mosaicOptionsFrom } from '../mosaic-options.ts';
 import { jobStages, type CorridorStages } from './stages.ts';
 import { nodeDeviceSelection } from '../support/devices-node.ts';
 import type { DeviceChoice } from '../../pipeline/devices.ts';
@@ -63,19 +64,6 @@ async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   const tmp = `${file}.partial-${process.pid}`;
   await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
   await rename(tmp, file);
-}
-
-/** Runs one stage into `outDir` (replacing an older one only once the new one is complete). */
-async function stageInto<T>(outDir: string, write: (staging: string) => Promise<T>): Promise<T> {
-  const output = await beginOutput(outDir, { overwrite: true });
-  try {
-    const result = await write(output.dir);
-    await output.commit();
-    return result;
-  } catch (e) {
-    await output.abort();
-    throw e;
-  }
 }
 
 export async function runCorridor(manifestPath: string, outDir: string, options: CorridorRunOptions): Promise<CorridorSummary> {
@@ -154,8 +142,7 @@ async function runCorridorWith(manifest: CorridorManifest, stages: CorridorStage
   }
   for (const unit of units) if (!summary.frames.some((f) => f.name === unit.frame.name)) summary.frames.push({ name: unit.frame.name, direction: unit.frame.direction, stack: unit.frame.stack, status: 'skipped', seconds: 0, ...(await frameCounts(unit)) });
 
-  const blockRows = manifest.mosaic['block-rows'] !== undefined ? Number(manifest.mosaic['block-rows']) : undefined;
-  const maxOverlapSamples = manifest.mosaic['max-overlap-samples'] !== undefined ? Number(manifest.mosaic['max-overlap-samples']) : undefined;
+  const { blockRows, maxOverlapSamples } = optionsOfBlock(manifest, 'mosaic', () => mosaicOptionsFrom(manifest.mosaic));
   const mosaicDirs: Partial<Record<'asc' | 'desc', string>> = {};
   for (const [key, frames] of [['asc', manifest.ascending], ['desc', manifest.descending]] as const) {
     const t0 = Date.now();
@@ -167,7 +154,8 @@ async function runCorridorWith(manifest: CorridorManifest, stages: CorridorStage
       continue;
     }
     const dir = path.join(out, key);
-    const mosaic = await stageInto(dir, async (staging) => {
+    // Replacing an older mosaic only once the new one is complete.
+    const mosaic = await withOutput(dir, { overwrite: true }, async ({ dir: staging }) => {
       const m = await mosaicDirection(frames.map((f) => ({ name: f.name, dir: path.join(out, 'frames', f.name) })), staging, {
         blockRows, maxOverlapSamples,
         referenceLatLon: manifest.reference?.lalo ?? null,

@@ -8,7 +8,14 @@
 // anything runs. Node-only (checks files exist).
 import path from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
-import { InputError } from '../../core/errors.ts';
+import { InputError, isInputError } from '../../core/errors.ts';
+import { manifestKeys } from '../support/option-table.ts';
+import { FIT_OPTIONS } from '../fit-options.ts';
+import { MOSAIC_OPTIONS } from '../mosaic-options.ts';
+import { COMPARE_OPTIONS } from '../compare-options.ts';
+import { VERTICAL_OPTIONS } from '../vertical-options.ts';
+import { ALT_OPTIONS } from '../alt-options.ts';
+import { HAZARDS_OPTIONS } from '../hazards-options.ts';
 
 export type Direction = 'ascending' | 'descending';
 
@@ -41,18 +48,18 @@ export interface CorridorManifest {
 }
 
 /**
- * Keys each block takes: the command's own option names, less those the corridor sets itself
- * (out, overwrite, device, quiet, and the inputs it wires: fit's mask/geometry come per frame,
- * compare's folders and alt's amplitude are the mosaics). `files`: values that are paths.
- * A test checks every key is an option of its command.
+ * Keys each block takes: read from the option table of the job of the same name, less the
+ * options the corridor sets or wires itself (out, overwrite, device, quiet, fit's per-frame
+ * mask and geometry, compare's folders, alt's amplitude: `manifest: false` in the tables), and
+ * which of them hold paths (made absolute against the manifest's folder).
  */
-export const BLOCK_KEYS: Record<'fit' | 'mosaic' | 'compare' | 'vertical' | 'alt' | 'hazards', { command: string | null; keys: string[]; files: string[]; fileLists: string[]; fileOrNumber: string[] }> = {
-  fit: { command: 'fit', keys: ['unit', 'wavelength', 'mask-min', 'mask-dataset', 'incidence', 'min-epochs', 'tolerance', 'expected-extrema', 'tile-rows'], files: [], fileLists: [], fileOrNumber: ['incidence'] },
-  mosaic: { command: null, keys: ['block-rows', 'max-overlap-samples'], files: [], fileLists: [], fileOrNumber: [] },
-  compare: { command: 'compare', keys: ['rate-threshold', 'amplitude-threshold', 'in-phase-days', 'anti-phase-days', 'anti-phase-tolerance'], files: [], fileLists: [], fileOrNumber: [] },
-  vertical: { command: 'vertical', keys: ['incidence'], files: [], fileLists: [], fileOrNumber: ['incidence'] },
-  alt: { command: 'alt', keys: ['moisture', 'sites', 'n', 'site-radius', 'outlier-k', 'smoothing', 'min-thaw-gap', 'rho-water', 'rho-ice', 'amplitude-unit'], files: ['sites'], fileLists: [], fileOrNumber: ['moisture'] },
-  hazards: { command: 'hazards', keys: ['lines', 'features', 'class-property', 'type-property', 'buffers', 'nearest-search'], files: ['lines'], fileLists: ['features'], fileOrNumber: [] },
+export const BLOCK_KEYS: Record<'fit' | 'mosaic' | 'compare' | 'vertical' | 'alt' | 'hazards', { command: string | null } & ReturnType<typeof manifestKeys>> = {
+  fit: { command: 'fit', ...manifestKeys(FIT_OPTIONS) },
+  mosaic: { command: null, ...manifestKeys(MOSAIC_OPTIONS) },
+  compare: { command: 'compare', ...manifestKeys(COMPARE_OPTIONS) },
+  vertical: { command: 'vertical', ...manifestKeys(VERTICAL_OPTIONS) },
+  alt: { command: 'alt', ...manifestKeys(ALT_OPTIONS) },
+  hazards: { command: 'hazards', ...manifestKeys(HAZARDS_OPTIONS) },
 };
 
 const TOP_KEYS = ['ascending', 'descending', 'fit', 'mosaic', 'compare', 'vertical', 'alt', 'hazards', 'reference'];
@@ -213,4 +220,14 @@ async function exists(p: string): Promise<boolean> {
 /** Every frame in unit order: ascending then descending, each in manifest order. */
 export function manifestFrames(m: CorridorManifest): ManifestFrame[] {
   return [...m.ascending, ...m.descending];
+}
+
+/** Runs a converter; its option errors ("--option: problem") become "manifest: "block.option": problem". */
+export function optionsOfBlock<T>(manifest: CorridorManifest, block: string, convert: () => T): T {
+  try {
+    return convert();
+  } catch (e) {
+    if (isInputError(e) && e.about === 'option') throw new InputError(manifest.file, `"${block}.${e.option}": ${e.problem}`);
+    throw e;
+  }
 }

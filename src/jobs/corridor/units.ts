@@ -19,6 +19,9 @@ import { createHash } from 'node:crypto';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { InputError } from '../../core/errors.ts';
 import { manifestFrames, type CorridorManifest, type ManifestFrame } from './manifest.ts';
+import type { Shard } from './corridor-options.ts';
+
+export { parseShard, type Shard } from './corridor-options.ts';
 
 export const UNIT_RECORD = '.permasar-unit.json';
 /** Bumped when the meaning of a unit's output changes, so old records stop matching. */
@@ -32,24 +35,11 @@ export interface WorkUnit {
   outDir: string;
 }
 
-export interface Shard {
-  index: number;
-  count: number;
-}
 
 export function listUnits(manifest: CorridorManifest, outDir: string): WorkUnit[] {
   return manifestFrames(manifest).map((frame, index) => ({ index, kind: 'frame', frame, outDir: path.join(outDir, 'frames', frame.name) }));
 }
 
-/** "I/N" → { index: I, count: N }, 0 ≤ I < N; InputError naming --shard otherwise. */
-export function parseShard(text: string): Shard {
-  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-  if (!m) throw new InputError('--shard', `"${text}" is not I/N (e.g. --shard 0/8, or --shard $SLURM_ARRAY_TASK_ID/8)`);
-  const index = Number(m[1]), count = Number(m[2]);
-  if (count < 1) throw new InputError('--shard', `N must be ≥ 1 in "${text}"`);
-  if (index >= count) throw new InputError('--shard', `I must be in 0 … ${count - 1} for N = ${count} (shards are numbered from 0: sbatch --array=0-${count - 1}); got "${text}"`);
-  return { index, count };
-}
 
 export function unitsOfShard(units: WorkUnit[], shard: Shard | null): WorkUnit[] {
   return shard ? units.filter((u) => u.index % shard.count === shard.index) : units;

@@ -3,7 +3,7 @@
 // every problem is a one-line InputError naming the file. The browser reads its own way
 // (web/open-files.ts) and shares the checks in fit-setup.ts.
 import path from 'node:path';
-import { InputError } from '../../core/errors.ts';
+import { InputError, optionError } from '../../core/errors.ts';
 import { describeGrid, sameGrid, type RasterGrid } from '../../core/grid.ts';
 import { isIncidenceAngle } from '../../core/decomposition.ts';
 import { gridsOverlap, resampleRowBlock, resampleScale, resampleToGrid, sourceRowsForBlock } from '../../core/resample.ts';
@@ -29,22 +29,13 @@ export async function readAligned(file: string, grid: RasterGrid, dataset?: stri
   return raster.data;
 }
 
-/** A temporal-coherence mask on the stack's grid, checked to lie in [0, 1]. */
-export async function readMask(file: string, grid: RasterGrid, dataset?: string): Promise<Float32Array> {
-  const mask = await readAligned(file, grid, dataset);
-  // A wrong raster given as the mask (an incidence map, a velocity) would mask nothing or everything.
-  const problem = rangeProblem(mask, { min: 0, max: 1 }, 'a temporal coherence mask lies in [0, 1] (NaN for no data)');
-  if (problem) throw new InputError(file, problem);
-  return mask;
-}
-
 /**
  * Incidence on the stack's grid: a constant in degrees, a raster (GeoTIFF or a MintPy
  * geometry's incidenceAngle), or, without either, the `geometry` file's incidenceAngle.
  */
 export async function readStackIncidence(given: string | number | null | undefined, geometry: string | null | undefined, grid: RasterGrid): Promise<{ data: Float32Array; source: string } | null> {
   if (typeof given === 'number') {
-    if (!(given > 0 && given < 90)) throw new InputError('--incidence', `${given}° is not an incidence angle (0–90°)`);
+    if (!(given > 0 && given < 90)) throw optionError('incidence', `${given}° is not an incidence angle (0–90°)`);
     return { data: new Float32Array(grid.width * grid.height).fill(given), source: `constant ${given}°` };
   }
   if (given) return { data: checkIncidence(await readAligned(given, grid, 'incidenceAngle'), given), source: path.resolve(given) };
@@ -229,7 +220,7 @@ export async function readTrackAngles(geometryFile: string | null | undefined, f
 export async function readFitIncidence(given: string | number | null | undefined, fitDir: string, grid: RasterGrid): Promise<{ data: Float32Array; source: string }> {
   const n = grid.width * grid.height;
   if (typeof given === 'number') {
-    if (!isIncidenceAngle(given)) throw new InputError('--incidence', `${given}° is not an incidence angle (0–90°)`);
+    if (!isIncidenceAngle(given)) throw optionError('incidence', `${given}° is not an incidence angle (0–90°)`);
     return { data: new Float32Array(n).fill(given), source: `constant ${given}°` };
   }
   let raster: { grid: RasterGrid; data: Float32Array };
@@ -242,7 +233,7 @@ export async function readFitIncidence(given: string | number | null | undefined
   } else {
     const folder = await readFitFolder(path.resolve(fitDir));
     if (!folder.otherRasters.includes('incidence.tif')) {
-      throw new InputError('--incidence', `is required: ${fitDir} has no incidence.tif (give a GeoTIFF, a MintPy geometryGeo.h5 or degrees)`);
+      throw optionError('incidence', `is required: ${fitDir} has no incidence.tif (give a GeoTIFF, a MintPy geometryGeo.h5 or degrees)`);
     }
     raster = await folder.readProduct('incidence.tif');
     source = path.resolve(fitDir, 'incidence.tif');
@@ -269,7 +260,7 @@ export interface IncidenceRows {
  */
 export async function openFitIncidenceRows(given: string | number | null | undefined, fitDir: string, grid: RasterGrid): Promise<IncidenceRows> {
   if (typeof given === 'number') {
-    if (!isIncidenceAngle(given)) throw new InputError('--incidence', `${given}° is not an incidence angle (0–90°)`);
+    if (!isIncidenceAngle(given)) throw optionError('incidence', `${given}° is not an incidence angle (0–90°)`);
     return { source: `constant ${given}°`, readRows: async (_row0, nRows) => new Float32Array(nRows * grid.width).fill(given), close: () => {} };
   }
   let file: string;
@@ -280,7 +271,7 @@ export async function openFitIncidenceRows(given: string | number | null | undef
   } else {
     const folder = await readFitFolder(path.resolve(fitDir));
     if (!folder.otherRasters.includes('incidence.tif')) {
-      throw new InputError('--incidence', `is required: ${fitDir} has no incidence.tif (give a GeoTIFF, a MintPy geometryGeo.h5 or degrees)`);
+      throw optionError('incidence', `is required: ${fitDir} has no incidence.tif (give a GeoTIFF, a MintPy geometryGeo.h5 or degrees)`);
     }
     file = path.resolve(fitDir, 'incidence.tif');
     source = file;
@@ -377,7 +368,7 @@ export interface AmplitudeRows {
  */
 export async function openAmplitudeRows(amplitudeFile: string, unitGiven: string | undefined, opts: { allBands?: boolean; blockRows: number }): Promise<AmplitudeRows> {
   const file = path.resolve(amplitudeFile);
-  if (unitGiven !== undefined && !(unitGiven.toLowerCase() in UNIT_TO_METRES)) throw new InputError('--amplitude-unit', `unknown unit "${unitGiven}" (expected mm|cm|m)`);
+  if (unitGiven !== undefined && !(unitGiven.toLowerCase() in UNIT_TO_METRES)) throw optionError('amplitude-unit', `unknown unit "${unitGiven}" (expected mm|cm|m)`);
   const first = await openRasterRows(file);
   const readers = [first];
   const close = () => { for (const r of readers) r.close(); };
