@@ -15,7 +15,7 @@
 // No-data is detected by bit pattern, not `v != v`, which compilers may fold away; NaN is
 // written by bit pattern for the same reason.
 //
-// Substituted by the host (src/gpu/alt-kernel.ts, one spot): WORKGROUP_SIZE.
+// Substituted by the host (wgslCode in src/gpu/plane-program.ts, the one spot): WORKGROUP_SIZE.
 
 struct AltParams {
   // Pixels in this dispatch (a chunk of the tile).

@@ -12,7 +12,7 @@
 // No data (NaN or ±inf, as Number.isFinite in the reference) is detected by bit pattern, not
 // `v != v`, which compilers may fold away; NaN is written by bit pattern from the uniforms.
 //
-// Substituted by the host (src/gpu/compare-kernel.ts, one spot): WORKGROUP_SIZE.
+// Substituted by the host (wgslCode in src/gpu/plane-program.ts, the one spot): WORKGROUP_SIZE.
 
 struct CompareParams {
   nPixels: u32,

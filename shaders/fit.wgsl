@@ -38,7 +38,8 @@
 // No-data is detected by bit pattern, not `v != v`, which compilers may fold away; NaN is
 // written by bit pattern (from the uniforms: a NaN constant does not compile).
 //
-// Substituted by the host (src/gpu/fit-kernel.ts, one spot): WORKGROUP_SIZE.
+// Substituted by the host (wgslCode in src/gpu/plane-program.ts, the one spot): WORKGROUP_SIZE,
+// FLAT_HARMONIC_RELATIVE_VALUE, FLAT_HARMONIC_FLOOR_MM_VALUE.
 
 struct FitParams {
   nPixels: u32,
@@ -53,7 +54,7 @@ struct FitParams {
   scaleToMm: f32,
   // frac(t_mid) in years, computed in float64 by the host (timing is on the calendar year).
   tMidYearFraction: f32,
-  // Relative Cholesky pivot floor for float32 (see src/gpu/fit-kernel.ts).
+  // Relative Cholesky pivot floor for float32 (GPU_CHOLESKY_RELATIVE_PIVOT_FLOOR, src/gpu/constants.ts).
   pivotFloor: f32,
   // One-day rotation (cos, sin of 2πk / 365.25) for harmonics k = 1..3, from float64.
   dayStepCos1: f32,

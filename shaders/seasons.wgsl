@@ -19,7 +19,7 @@
 // once (τ ∈ [−½, ½): sub-minute in float32), so no trig runs here except atan2 for the peak.
 // No-data is detected by bit pattern and NaN is written from the uniforms (see fit.wgsl).
 //
-// Substituted by the host (src/gpu/seasons-kernel.ts, one spot): WORKGROUP_SIZE.
+// Substituted by the host (wgslCode in src/gpu/plane-program.ts, the one spot): WORKGROUP_SIZE.
 
 struct SeasonsParams {
   nPixels: u32,
@@ -31,7 +31,7 @@ struct SeasonsParams {
   minYearMonths: u32,
   minTrendYears: u32,
   scaleToMm: f32,
-  // Relative Cholesky pivot floor for float32 (GPU_CHOLESKY_RELATIVE_PIVOT_FLOOR, fit-kernel.ts).
+  // Relative Cholesky pivot floor for float32 (GPU_CHOLESKY_RELATIVE_PIVOT_FLOOR, src/gpu/constants.ts).
   pivotFloor: f32,
   // 0x7fc00000, the quiet NaN (a NaN constant does not compile in WGSL).
   quietNanBits: u32,

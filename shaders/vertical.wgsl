@@ -6,7 +6,7 @@
 // θ is in degrees, 0 < θ < 90 (anything else, e.g. MintPy's 0 outside the swath, gives NaN).
 // cos is taken of an argument in (0, π/2), inside WGSL's accurate range [−π, π].
 //
-// Substituted by the host (src/gpu/vertical-kernel.ts, one spot): WORKGROUP_SIZE.
+// Substituted by the host (wgslCode in src/gpu/plane-program.ts, the one spot): WORKGROUP_SIZE.
 
 struct VerticalParams {
   nPixels: u32,

@@ -12,7 +12,8 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireGpuForTests } from '../src/gpu/testing.ts';
-import { createGpuFitKernel, DEFAULT_WORKGROUP_SIZE } from '../src/gpu/fit-kernel.ts';
+import { createGpuFitKernel } from '../src/gpu/fit-kernel.ts';
+import { DEFAULT_WORKGROUP_SIZE } from '../src/gpu/constants.ts';
 import { fitPixelDetailed, fitTileCpu } from '../src/cpu/fit.ts';
 import { generateStack, makeRandom, type SyntheticStackOptions } from '../data/synthetic.ts';
 import { makeTimeAxis, type TimeAxis } from '../src/core/time.ts';

@@ -1,9 +1,9 @@
 // The host plumbing every kernel module repeats word for word, in one place: compiling a WGSL
 // compute pipeline (cached per device), the uniform block's layout check and encoding, the 2-D
 // dispatch grid, and the submit → pop error scopes → map-or-fail → read-back sequence.
-// Each kernel module (fit-kernel.ts, alt-kernel.ts, compare-kernel.ts) still owns its WGSL, its
-// bind-group layout (the binding types it passes here), its buffers and its dispatch size
-// (STYLE.md: one kernel = one .wgsl + one TS module).
+// Above it, plane-program.ts builds every kernel's pipeline (constants substituted in one place)
+// and runs the per-pixel kernels (PlaneKernel); each kernel module still owns its WGSL, its
+// uniform layout and its planes (STYLE.md: one kernel = one .wgsl + one TS module).
 import { MapModeRead, ShaderStageCompute, trackNativeMap, type GpuContext } from './device.ts';
 
 export interface ComputePipeline {

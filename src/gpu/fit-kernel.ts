@@ -1,8 +1,13 @@
 // WebGPU host of the fit kernel (shaders/fit.wgsl): the FitKernel of src/core/fit-types.ts on a
 // GPU, in parity with the float64 reference src/cpu/fit.ts (test/fit-parity.test.ts).
 //
-// This module owns the kernel's pipeline and bind-group layout (cached per device), the layout
-// of its uniform block, and the streaming of pixels through the device:
+// This module owns the kernel's bind-group layout, the layout of its uniform block, and the
+// streaming of pixels through the device. Its pipeline is built, and its WGSL constants
+// substituted, by programPipeline (src/gpu/plane-program.ts) like every kernel's; it keeps its
+// own dispatch rather than PlaneKernel's because a fit chunk is not a plane kernel's chunk:
+// several chunks are in flight at once (PlaneKernel runs one after another, awaiting each
+// read-back), their buffers are kept and reused slot by slot instead of made per chunk, and a
+// pixel's input is a whole series (hundreds of date planes, written straight from the tile).
 //
 // - A tile larger than one storage binding is cut into chunks of at most maxTilePixels(nDates)
 //   pixels (the adapter's maxStorageBufferBindingSize / maxBufferSize, and the dispatch limit).
@@ -27,9 +32,6 @@ import {
 import { DAYS_PER_DECIMAL_YEAR, fractionOfYear } from '../core/time.ts';
 import { BufferUsage, type GpuContext, destroyBuffer } from './device.ts';
 import {
-  cachedPipeline,
-  checkUniformLayout,
-  compileComputePipeline,
   dispatchGrid,
   encodeUniform,
   pushSubmissionScopes,
@@ -37,18 +39,8 @@ import {
   uniformBytes,
   type ComputePipeline,
 } from './compute.ts';
-import { loadShaderSource } from './shader-source.ts';
-
-/**
- * Relative Cholesky pivot floor in float32. The float64 reference refuses a pivot below 1e-9 of
- * its original diagonal; in float32 the Gram sums themselves carry relative rounding of order
- * n·2⁻²⁴ (≈ 1e-5 for a few hundred epochs), so a pivot below that is rounding noise and the
- * columns are, to float32, dependent (e.g. every epoch on the same few days of the year).
- */
-export const GPU_CHOLESKY_RELATIVE_PIVOT_FLOOR = 1e-5;
-
-/** Invocations per workgroup: a multiple of 32 and 64 (warp, wavefront), within compat limits. */
-export const DEFAULT_WORKGROUP_SIZE = 64;
+import { DEFAULT_WORKGROUP_SIZE, GPU_CHOLESKY_RELATIVE_PIVOT_FLOOR, QUIET_NAN_BITS } from './constants.ts';
+import { checkWorkgroupSize, programPipeline, type ProgramSpec } from './plane-program.ts';
 
 /** Chunk cap: large enough to keep a big GPU busy, small enough that three fit in memory. */
 const DEFAULT_MAX_TILE_BYTES = 256 * 1024 * 1024;
@@ -130,22 +122,19 @@ export function buildDateTable(tCentredYears: Float64Array): Float32Array {
   return table;
 }
 
+const FIT_PROGRAM: ProgramSpec = {
+  shader: 'fit',
+  entryPoint: 'fitPixels',
+  paramsStruct: 'FitParams',
+  paramsFields: FIT_PARAMS_FIELDS,
+};
+
 /** The fit pipeline for one workgroup size, compiled once per device. */
-async function fitPipeline(device: GPUDevice, workgroupSize: number): Promise<ComputePipeline> {
-  return cachedPipeline(device, `fit:${workgroupSize}`, async () => {
-    const template = await loadShaderSource('fit');
-    checkUniformLayout(template, 'fit', 'FitParams', FIT_PARAMS_FIELDS);
-    // The one spot where constants are substituted into the WGSL.
-    const code = template
-      .replaceAll('WORKGROUP_SIZE', String(workgroupSize))
-      .replaceAll('FLAT_HARMONIC_RELATIVE_VALUE', FLAT_HARMONIC_RELATIVE.toExponential())
-      .replaceAll('FLAT_HARMONIC_FLOOR_MM_VALUE', FLAT_HARMONIC_FLOOR_MM.toExponential());
-    return compileComputePipeline(device, {
-      shader: 'fit',
-      code,
-      entryPoint: 'fitPixels',
-      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage'],
-    });
+function fitPipeline(device: GPUDevice, workgroupSize: number): Promise<ComputePipeline> {
+  return programPipeline(device, FIT_PROGRAM, ['uniform', 'read-only-storage', 'read-only-storage', 'storage'], {
+    WORKGROUP_SIZE: workgroupSize,
+    FLAT_HARMONIC_RELATIVE_VALUE: FLAT_HARMONIC_RELATIVE,
+    FLAT_HARMONIC_FLOOR_MM_VALUE: FLAT_HARMONIC_FLOOR_MM,
   });
 }
 
@@ -323,7 +312,7 @@ export class GpuFitKernel implements FitKernel {
         quarterStepSin2: dayStep(2 / 4, Math.sin),
         quarterStepCos3: dayStep(3 / 4, Math.cos),
         quarterStepSin3: dayStep(3 / 4, Math.sin),
-        quietNanBits: 0x7fc00000,
+        quietNanBits: QUIET_NAN_BITS,
       });
 
       pushSubmissionScopes(device);
@@ -390,9 +379,7 @@ export class GpuFitKernel implements FitKernel {
 /** The fit kernel on a WebGPU device (pipeline compiled, or taken from the cache). */
 export async function createGpuFitKernel(ctx: GpuContext, options: GpuFitKernelOptions = {}): Promise<FitKernel> {
   const workgroupSize = options.workgroupSize ?? DEFAULT_WORKGROUP_SIZE;
-  if (workgroupSize > ctx.limits.maxComputeInvocationsPerWorkgroup || workgroupSize > ctx.limits.maxComputeWorkgroupSizeX) {
-    throw new Error(`workgroup size ${workgroupSize} exceeds this adapter's limit`);
-  }
+  checkWorkgroupSize(ctx, workgroupSize);
   if (ctx.failure) throw ctx.failure;
   const pipeline = await fitPipeline(ctx.device, workgroupSize);
   return new GpuFitKernel(ctx, pipeline, options);

@@ -2,11 +2,12 @@
 // src/core/seasons.ts on a GPU, in parity with the float64 reference src/cpu/seasons.ts
 // (test/seasons-parity.test.ts).
 //
-// The kernel takes the fit's rate and seasonal flag per pixel as two more planes after the
-// date-major series in one storage binding, and the per-date and per-year tables in another:
-// three storage bindings in all, within WebGPU compatibility mode's four per stage. A tile
-// larger than one binding runs as several chunks, one after the other (the fit streams the
-// stack; this kernel follows the fit's tiles).
+// A PlaneKernel (src/gpu/plane-program.ts) with a table: the per-date and per-year axis table
+// is the read-only table every pixel reads; the input planes are the tile's dates (one plane
+// per date, as the tile is date-major), then the fit's rate and seasonal flag; the outputs are
+// 3 nYears + 3 f32 planes. Plane counts follow the stack, so each run gives them. A tile larger
+// than one binding runs as several chunks, one after the other (the fit streams the stack; this
+// kernel follows the fit's tiles); error scopes and read-back are PlaneKernel's too.
 import {
   allocateSeasonsProducts,
   type SeasonsContext,
@@ -14,21 +15,10 @@ import {
   type SeasonsKernel,
   type SeasonsProducts,
 } from '../core/seasons.ts';
-import { BufferUsage, type GpuContext, destroyBuffer } from './device.ts';
-import {
-  cachedPipeline,
-  checkUniformLayout,
-  compileComputePipeline,
-  dispatchGrid,
-  encodeUniform,
-  pushSubmissionScopes,
-  submitAndRead,
-  uniformBytes,
-  type ComputePipeline,
-  type ParamField,
-} from './compute.ts';
-import { loadShaderSource } from './shader-source.ts';
-import { DEFAULT_WORKGROUP_SIZE, GPU_CHOLESKY_RELATIVE_PIVOT_FLOOR } from './fit-kernel.ts';
+import type { GpuContext } from './device.ts';
+import type { ParamField } from './compute.ts';
+import { GPU_CHOLESKY_RELATIVE_PIVOT_FLOOR, QUIET_NAN_BITS } from './constants.ts';
+import { PlaneKernel, type PlaneKernelSpec } from './plane-program.ts';
 
 /** The uniform block of shaders/seasons.wgsl (struct SeasonsParams), in order. */
 export const SEASONS_PARAMS_FIELDS = [
@@ -63,18 +53,18 @@ export function buildSeasonsAxisTable(context: SeasonsContext): Float32Array {
   return table;
 }
 
-async function seasonsPipeline(device: GPUDevice, workgroupSize: number): Promise<ComputePipeline> {
-  return cachedPipeline(device, `seasons:${workgroupSize}`, async () => {
-    const template = await loadShaderSource('seasons');
-    checkUniformLayout(template, 'seasons', 'SeasonsParams', SEASONS_PARAMS_FIELDS);
-    return compileComputePipeline(device, {
-      shader: 'seasons',
-      code: template.replaceAll('WORKGROUP_SIZE', String(workgroupSize)),
-      entryPoint: 'seasonsPixels',
-      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage'],
-    });
-  });
-}
+export const SEASONS_KERNEL_SPEC: PlaneKernelSpec = {
+  shader: 'seasons',
+  entryPoint: 'seasonsPixels',
+  paramsStruct: 'SeasonsParams',
+  paramsFields: SEASONS_PARAMS_FIELDS,
+  table: 'axis table',
+  // Input planes: nDates + 2; output planes: seasonsOutputPlanes(nYears), given per run.
+  describeError: (message, ctx) => `GPU seasons failed on ${ctx.adapterDescription}: ${message.trim()}`,
+};
+
+/** Chunk cap for one storage buffer (a pixel carries a whole series here). */
+const DEFAULT_MAX_CHUNK_BYTES = 256 * 1024 * 1024;
 
 export interface GpuSeasonsKernelOptions {
   workgroupSize?: number;
@@ -89,19 +79,15 @@ export interface GpuSeasonsKernelOptions {
 export class GpuSeasonsKernel implements SeasonsKernel {
   readonly kind = 'gpu' as const;
   readonly description: string;
-  private readonly workgroupSize: number;
-  private readonly maxChunkBytes: number;
-  private disposed = false;
+  readonly context: GpuContext;
 
-  constructor(readonly context: GpuContext, private readonly pipeline: ComputePipeline, private readonly options: GpuSeasonsKernelOptions) {
-    this.workgroupSize = options.workgroupSize ?? DEFAULT_WORKGROUP_SIZE;
-    this.description = `gpu: ${context.adapterDescription}`;
-    const { limits } = context;
-    this.maxChunkBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize, options.maxChunkBytes ?? 256 * 1024 * 1024);
+  constructor(private readonly planes: PlaneKernel) {
+    this.context = planes.context;
+    this.description = `gpu: ${planes.context.adapterDescription}`;
   }
 
   async seasonsTile(tile: { nPixels: number; nDates: number; values: Float32Array }, fit: SeasonsFitInput, context: SeasonsContext): Promise<SeasonsProducts> {
-    if (this.disposed) throw new Error('GPU seasons kernel used after dispose()');
+    this.planes.assertUsable();
     if (this.context.failure) throw this.context.failure;
     const { nPixels, nDates, values } = tile;
     if (values.length !== nPixels * nDates || context.tYearCentred.length !== nDates) {
@@ -110,89 +96,34 @@ export class GpuSeasonsKernel implements SeasonsKernel {
     const nYears = context.years.length;
     const out = allocateSeasonsProducts(nPixels, nYears);
     if (nPixels === 0) return out;
-    const planesOut = seasonsOutputPlanes(nYears);
-    const perPixelBytes = 4 * Math.max(nDates + 2, planesOut);
-    const maxGroups = this.context.limits.maxComputeWorkgroupsPerDimension;
-    const chunkPixels = Math.max(1, Math.min(Math.floor(this.maxChunkBytes / perPixelBytes), maxGroups * maxGroups * this.workgroupSize));
-    if (perPixelBytes > this.maxChunkBytes) throw new Error(`seasons tile: one pixel of ${nDates} dates exceeds the GPU's storage binding (${this.maxChunkBytes} bytes)`);
-    const axisTable = buildSeasonsAxisTable(context);
-    for (let first = 0; first < nPixels; first += chunkPixels) {
-      await this.runChunk(tile, fit, context, axisTable, first, Math.min(chunkPixels, nPixels - first), out);
+    const outputPlanes = seasonsOutputPlanes(nYears);
+    if (4 * Math.max(nDates + 2, outputPlanes) > this.planes.maxChunkBytes) {
+      throw new Error(`seasons tile: one pixel of ${nDates} dates exceeds the GPU's storage binding (${this.planes.maxChunkBytes} bytes)`);
     }
-    return out;
-  }
-
-  private async runChunk(
-    tile: { nPixels: number; nDates: number; values: Float32Array }, fit: SeasonsFitInput, context: SeasonsContext,
-    axisTable: Float32Array, first: number, count: number, out: SeasonsProducts,
-  ): Promise<void> {
-    const { device } = this.context;
-    const { queue } = device;
-    const { nPixels, nDates, values } = tile;
-    const nYears = context.years.length;
-    const planesOut = seasonsOutputPlanes(nYears);
-    // Series of the chunk (date-major, contiguous per date), then the fit's two planes.
-    const input = new Float32Array((nDates + 2) * count);
-    for (let d = 0; d < nDates; d++) input.set(values.subarray(d * nPixels + first, d * nPixels + first + count), d * count);
-    input.set(fit.rateMmPerYear.subarray(first, first + count), nDates * count);
-    input.set(fit.seasonalFlag.subarray(first, first + count), (nDates + 1) * count);
-    const outputBytes = 4 * planesOut * count;
-    const { groupsX, groupsY, rowStridePixels } = dispatchGrid(this.context, count, this.workgroupSize);
+    // Date-major series: date d is the contiguous plane values[d × nPixels …]; then the fit's two planes.
+    const inputs: Float32Array[] = [];
+    for (let d = 0; d < nDates; d++) inputs.push(values.subarray(d * nPixels, (d + 1) * nPixels));
+    inputs.push(fit.rateMmPerYear.subarray(0, nPixels), fit.seasonalFlag.subarray(0, nPixels));
     const { options } = context;
-    const params = encodeUniform('seasons', SEASONS_PARAMS_FIELDS, {
-      nPixels: count,
-      nDates,
-      nYears,
-      rowStridePixels,
-      minYearEpochs: options.minYearEpochs,
-      minYearMonths: options.minYearMonths,
-      minTrendYears: options.minTrendYears,
-      scaleToMm: context.scaleToMm,
-      pivotFloor: GPU_CHOLESKY_RELATIVE_PIVOT_FLOOR,
-      quietNanBits: 0x7fc00000,
-    });
-    const buffers: GPUBuffer[] = [];
-    const make = (label: string, size: number, usage: number) => {
-      const b = device.createBuffer({ label: `seasons ${label}`, size: Math.max(16, Math.ceil(size / 4) * 4), usage });
-      buffers.push(b);
-      return b;
-    };
-    try {
-      pushSubmissionScopes(device);
-      const paramBuffer = make('params', uniformBytes(SEASONS_PARAMS_FIELDS), BufferUsage.UNIFORM | BufferUsage.COPY_DST);
-      const tableBuffer = make('axis table', axisTable.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST);
-      const inputBuffer = make('inputs', input.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST);
-      const outputBuffer = make('outputs', outputBytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST);
-      const readback = make('read-back', outputBytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
-      queue.writeBuffer(paramBuffer, 0, params);
-      queue.writeBuffer(tableBuffer, 0, axisTable.buffer, axisTable.byteOffset, axisTable.byteLength);
-      queue.writeBuffer(inputBuffer, 0, input.buffer, 0, input.byteLength);
-      if (this.options.poisonValue !== undefined) {
-        const poison = new Float32Array(planesOut * count).fill(this.options.poisonValue);
-        queue.writeBuffer(outputBuffer, 0, poison.buffer, 0, outputBytes);
-      }
-      const bindGroup = device.createBindGroup({
-        layout: this.pipeline.layout,
-        entries: [
-          { binding: 0, resource: { buffer: paramBuffer } },
-          { binding: 1, resource: { buffer: tableBuffer, size: axisTable.byteLength } },
-          { binding: 2, resource: { buffer: inputBuffer, size: input.byteLength } },
-          { binding: 3, resource: { buffer: outputBuffer, size: outputBytes } },
-        ],
-      });
-      const mapped = await submitAndRead(this.context, {
-        shader: 'seasons',
-        pipeline: this.pipeline,
-        bindGroup,
-        groupsX,
-        groupsY,
-        output: outputBuffer,
-        readback,
-        bytes: outputBytes,
-        describeScopeError: (message) => `GPU seasons failed on ${this.context.adapterDescription}: ${message.trim()}`,
-      });
-      const planes = new Float32Array(mapped.slice(0));
-      readback.unmap();
+    await this.planes.runChunks({
+      nPixels,
+      inputs,
+      outputPlanes,
+      table: buildSeasonsAxisTable(context),
+      params: ({ pixels, rowStridePixels }) => ({
+        nPixels: pixels,
+        nDates,
+        nYears,
+        rowStridePixels,
+        minYearEpochs: options.minYearEpochs,
+        minYearMonths: options.minYearMonths,
+        minTrendYears: options.minTrendYears,
+        scaleToMm: context.scaleToMm,
+        pivotFloor: GPU_CHOLESKY_RELATIVE_PIVOT_FLOOR,
+        quietNanBits: QUIET_NAN_BITS,
+      }),
+    }, ({ firstPixel: first, pixels: count }, raw) => {
+      const planes = new Float32Array(raw.buffer, raw.byteOffset, raw.length);
       const plane = (k: number) => planes.subarray(k * count, (k + 1) * count);
       for (let y = 0; y < nYears; y++) {
         out.amplitudeMm.set(plane(y), y * nPixels + first);
@@ -202,27 +133,22 @@ export class GpuSeasonsKernel implements SeasonsKernel {
       out.amplitudeTrendMmPerYear.set(plane(3 * nYears), first);
       out.amplitudeTrendStdMmPerYear.set(plane(3 * nYears + 1), first);
       out.validYearCount.set(plane(3 * nYears + 2), first);
-    } catch (e) {
-      if (this.context.failure) throw this.context.failure;
-      const message = (e as Error).message ?? String(e);
-      throw message.startsWith('GPU') ? e : new Error(`GPU seasons failed on ${this.context.adapterDescription}: ${message}`);
-    } finally {
-      for (const b of buffers) destroyBuffer(b);
-    }
+    });
+    return out;
   }
 
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    if (this.options.destroyContextOnDispose) this.context.destroy();
+    this.planes.dispose();
   }
 }
 
 export async function createGpuSeasonsKernel(ctx: GpuContext, options: GpuSeasonsKernelOptions = {}): Promise<GpuSeasonsKernel> {
-  const workgroupSize = options.workgroupSize ?? DEFAULT_WORKGROUP_SIZE;
-  if (workgroupSize > ctx.limits.maxComputeInvocationsPerWorkgroup || workgroupSize > ctx.limits.maxComputeWorkgroupSizeX) {
-    throw new Error(`workgroup size ${workgroupSize} exceeds this adapter's limit`);
-  }
-  if (ctx.failure) throw ctx.failure;
-  return new GpuSeasonsKernel(ctx, await seasonsPipeline(ctx.device, workgroupSize), options);
+  const planes = await PlaneKernel.create(ctx, SEASONS_KERNEL_SPEC, {
+    workgroupSize: options.workgroupSize,
+    maxChunkBytes: options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES,
+    // The f32 value's bits: the same bytes as filling a Float32Array with it.
+    poisonBits: options.poisonValue === undefined ? undefined : new Uint32Array(new Float32Array([options.poisonValue]).buffer)[0],
+    destroyContextOnDispose: options.destroyContextOnDispose ?? false,
+  });
+  return new GpuSeasonsKernel(planes);
 }

@@ -1,11 +1,12 @@
 // WebGPU host of the vertical projection (shaders/vertical.wgsl): the VerticalKernel of
 // src/cpu/compare.ts on a GPU, in parity with verticalTileCpu (test/compare-parity.test.ts).
-// Chunking, error scopes and read-back are PlaneKernel's (src/gpu/compare-kernel.ts); this
+// Chunking, error scopes and read-back are PlaneKernel's (src/gpu/plane-program.ts); this
 // module owns the shader's uniform layout and plane order.
 import type { VerticalKernel, VerticalOutputs, VerticalTile } from '../core/two-track.ts';
 import type { GpuContext } from './device.ts';
-import { PlaneKernel, type PlaneKernelOptions, type PlaneKernelSpec } from './compare-kernel.ts';
 import type { ParamField } from './compute.ts';
+import { QUIET_NAN_BITS } from './constants.ts';
+import { PlaneKernel, type PlaneKernelOptions, type PlaneKernelSpec } from './plane-program.ts';
 
 /** The uniform block of shaders/vertical.wgsl (struct VerticalParams), in order. */
 export const VERTICAL_PARAMS_FIELDS = [
@@ -35,12 +36,11 @@ export class GpuVerticalKernel implements VerticalKernel {
   async verticalTile(tile: VerticalTile): Promise<VerticalOutputs> {
     const n = tile.nPixels;
     if (n === 0) return { rateVerticalMmPerYear: new Float32Array(0), amplitudeVerticalMm: new Float32Array(0) };
-    const raw = await this.planes.run(n, [tile.rateMmPerYear, tile.amplitudeMm, tile.incidenceDeg], (chunkPixels, rowStridePixels) => ({
-      nPixels: chunkPixels,
-      rowStridePixels,
-      quietNanBits: 0x7fc00000,
-      padding: 0,
-    }));
+    const raw = await this.planes.run({
+      nPixels: n,
+      inputs: [tile.rateMmPerYear, tile.amplitudeMm, tile.incidenceDeg],
+      params: ({ pixels, rowStridePixels }) => ({ nPixels: pixels, rowStridePixels, quietNanBits: QUIET_NAN_BITS, padding: 0 }),
+    });
     const floats = new Float32Array(raw.buffer, raw.byteOffset, raw.length);
     return { rateVerticalMmPerYear: floats.slice(0, n), amplitudeVerticalMm: floats.slice(n, 2 * n) };
   }
