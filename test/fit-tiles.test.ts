@@ -28,6 +28,12 @@ describe('fitTileRows', () => {
         expect(rows * width).toBeLessThanOrEqual(kernelMax);
         expect(4 * rows * width * nDates).toBeLessThanOrEqual(FIT_TILE_SERIES_BYTES);
       }
+      // The web app's progress granularity is a parameter of the same rule, never more rows.
+      const minTiles = randomInt(2, 40);
+      const fine = fitTileRows(width, height, nDates, kernelMax, chunkRows, minTiles);
+      expect(fine).toBeGreaterThanOrEqual(1);
+      expect(fine).toBeLessThanOrEqual(rows);
+      expect(fine).toBeLessThanOrEqual(Math.max(1, Math.ceil(height / minTiles)));
       const unaligned = fitTileRows(width, height, nDates, kernelMax);
       if (chunkRows && unaligned > chunkRows && rows < height) {
         expect(rows % chunkRows).toBe(0);

@@ -29,34 +29,12 @@ import {
   type FitProducts,
   type SeriesTile,
 } from '../core/fit-types.ts';
+import type { PixelFit } from '../core/fit-detail.ts';
 
 const TWO_PI = 2 * Math.PI;
 
-/** Everything the fit knows about one pixel (the web app's pixel plot and `coupling` use it). */
-export interface PixelFit {
-  validEpochCount: number;
-  /** Linear trend d = rate t_c + offset. */
-  trend: { rateMmPerYear: number; offsetMm: number; rateStdMmPerYear: number; rmsMm: number } | null;
-  /** Three-sinusoid fit of the detrended series: offset, sin_k, cos_k (k = 1..3). */
-  harmonics: { offsetMm: number; sin: number[]; cos: number[] } | null;
-  spanYears: number;
-  tFirstCentredYears: number;
-  extremaCount: number;
-  expectedExtrema: number;
-  seasonal: boolean;
-  /** Eq. 1 coefficients on t_c (seasonal pixels). */
-  eq1: {
-    rateMmPerYear: number;
-    offsetMm: number;
-    sinMm: number;
-    cosMm: number;
-    amplitudeMm: number;
-    amplitudeStdMm: number;
-    rateStdMmPerYear: number;
-    peakDayOfYear: number;
-    rmsMm: number;
-  } | null;
-}
+// The per-pixel detail types are plain data declared in core (the web page takes them from there).
+export type { PixelFit };
 
 /**
  * Workspace reused across the pixels of a tile so the inner loop allocates nothing. The sines

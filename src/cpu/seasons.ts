@@ -23,24 +23,12 @@ import {
   type SeasonsKernel,
   type SeasonsProducts,
 } from '../core/seasons.ts';
+import type { PixelSeasons, YearFit } from '../core/fit-detail.ts';
 
 const TWO_PI = 2 * Math.PI;
 
-/** One year of one pixel: NaN fields when the year fails coverage or the fit. */
-export interface YearFit {
-  year: number;
-  validEpochs: number;
-  months: number;
-  amplitudeMm: number;
-  amplitudeStdMm: number;
-  peakDayOfYear: number;
-}
-
-/** Everything the kernel knows about one pixel (the web app's by-year pixel plot). */
-export interface PixelSeasons {
-  years: YearFit[];
-  trend: { slopeMmPerYear: number; slopeStdMmPerYear: number; interceptMm: number } | null;
-}
+// The per-pixel detail types are plain data declared in core (the web page takes them from there).
+export type { PixelSeasons, YearFit };
 
 /** sin/cos 2πτ per date, float64 (shared by the pixels of a tile). */
 function harmonicTable(context: SeasonsContext): Float64Array {

@@ -3,30 +3,30 @@
 // products geocoded, core/geocode.ts), a LiCSBAS cum.h5 or a folder of per-date GeoTIFFs, after
 // the date selection and reference of pipeline/stack-selection.ts, written as georeferenced
 // Float32 GeoTIFFs, summary.json and PNG quicklooks. Everything lands in a staging folder first
-// and is renamed into place only when complete. Node-only; the web worker drives the same
-// pipeline (pipeline/fit.ts, seasons.ts) with its own readers and in-memory writers.
+// and is renamed into place only when complete. Node-only; what is decided before, around and
+// after the tiles is pipeline/fit-preparation.ts, shared with `seasons` and the web worker.
 import path from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { InputError } from '../core/errors.ts';
-import { DEFAULT_FIT_OPTIONS, type FitOptions, type FitProductKey } from '../core/fit-types.ts';
-import { runFitPipeline, type FitPreview, type FitRunResult } from '../pipeline/fit.ts';
-import { type StackScale, resolveStackScale, checkEpochCount, implausibleUnitWarning, maxAbsFinite } from '../pipeline/fit-setup.ts';
-import { buildFitSummary, type FitSummary } from '../pipeline/fit-summary.ts';
+import { writeFile } from 'node:fs/promises';
+import { DEFAULT_FIT_OPTIONS, type FitOptions } from '../core/fit-types.ts';
+import { runFitPipeline, type FitRunResult } from '../pipeline/fit.ts';
+import { checkPixelsFitted, geocodedFitPreview, prepareFit, preparedFitSummary, productGeocoder, selectFitKernels, type FitAuxiliary, type FitPreparation } from '../pipeline/fit-preparation.ts';
+import type { FitSummary } from '../pipeline/fit-summary.ts';
 import { fitProductGeoTiffOptions, incidenceGeoTiffOptions, azimuthGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
-import { FIT_PRODUCT_INFO } from '../pipeline/fit-products.ts';
+import { FIT_PRODUCT_INFO, productInfo } from '../pipeline/fit-products.ts';
 import { renderFitQuicklooks } from '../pipeline/fit-quicklooks.ts';
-import { selectFitKernel } from '../pipeline/kernels.ts';
 import { withJobDevices } from './support/devices-node.ts';
 import { WorkerPoolFitKernel } from '../cpu/worker-pool.ts';
 import { openStack, type StackSource } from '../io/stack-node.ts';
-import { beginOutput } from '../io/output-dir-node.ts';
-import { createGeoTiffFile, writeGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
-import { readMask, readStackGeometry } from './support/inputs-node.ts';
-import { applyStackSelection } from '../pipeline/stack-selection.ts';
-import { applyNearest, geocodeGridOf, nearestRadarPixels } from '../core/geocode.ts';
+import { withOutput } from '../io/output-dir-node.ts';
+import { readAligned, readStackGeometry, type StackGeometry } from './support/inputs-node.ts';
+import { ProductFiles } from './support/product-files-node.ts';
+import { DEFAULT_MASK_MIN } from './fit-options.ts';
+import type { RadarLookup } from '../core/geocode.ts';
 import type { RasterGrid } from '../core/grid.ts';
 import { formatSeconds } from './support/format.ts';
 import type { JobContext } from './support/context.ts';
+
+export { DEFAULT_MASK_MIN } from './fit-options.ts';
 
 export interface FitJobInputs {
   /** MintPy timeseries.h5, or a folder of single-band GeoTIFFs with YYYYMMDD in each name. */
@@ -74,8 +74,6 @@ export interface FitJobOptions extends Partial<FitOptions>, StackChoiceOptions {
   overwrite?: boolean;
 }
 
-export const DEFAULT_MASK_MIN = 0.6;
-
 export type FitJobSummary = FitSummary;
 
 /** The fit kernel's options: the job's where given, the study's defaults elsewhere (fit and seasons). */
@@ -91,127 +89,115 @@ export async function fitJob(inputs: FitJobInputs, options: FitJobOptions, outDi
   return (await runFitJob(inputs, options, outDir, ctx)).summary;
 }
 
+/** The auxiliary inputs of fit and seasons, read on the stack's grid: the mask and the geometry. */
+export interface StackAuxiliary extends FitAuxiliary {
+  mask: { data: Float32Array; name: string } | null;
+  lookup: { lookup: RadarLookup; file: string } | null;
+  geometry: StackGeometry;
+}
+
+/**
+ * How fit and seasons read their auxiliary rasters for prepareFit: the mask (its range is
+ * checked there) and the geometry (incidence, azimuth; a radar-coded stack's latitude/longitude).
+ */
+function stackAuxiliaryReader(inputs: FitJobInputs, opened: StackSource): (grid: RasterGrid) => Promise<StackAuxiliary> {
+  return async (grid) => {
+    const mask = inputs.mask ? { data: await readAligned(inputs.mask, grid, inputs.maskDataset ?? undefined), name: inputs.mask } : null;
+    const geometry = await readStackGeometry(inputs, opened);
+    return { mask, lookup: geometry.lookup ? { lookup: geometry.lookup, file: geometry.geometry! } : null, geometry };
+  };
+}
+
+/** The preparation of fit and seasons from a job's inputs and options (pipeline/fit-preparation.ts). */
+export function prepareStackFit(inputs: FitJobInputs, jobOptions: FitJobOptions, opened: StackSource, command: string, ctx: JobContext): Promise<FitPreparation<StackAuxiliary>> {
+  return prepareFit({
+    stack: opened,
+    name: inputs.stack,
+    command,
+    options: fitOptionsWithDefaults(jobOptions),
+    maskMin: jobOptions.maskMin ?? DEFAULT_MASK_MIN,
+    unit: jobOptions.unit,
+    wavelengthM: jobOptions.wavelengthM,
+    selection: jobOptions,
+    laloStep: jobOptions.laloStep,
+    warn: ctx.warn ?? ((line: string) => console.error(line)),
+    readAuxiliary: stackAuxiliaryReader(inputs, opened),
+  });
+}
+
 /** fitJob, also giving the pipeline's result (statistics, previews) to callers that want it. */
 export async function runFitJob(inputs: FitJobInputs, jobOptions: FitJobOptions, outDirGiven: string, ctx: JobContext): Promise<{ summary: FitJobSummary; result: FitRunResult }> {
   const started = Date.now();
   const say = (line: string) => ctx.log(line);
   const outDir = path.resolve(outDirGiven);
   const stackPath = inputs.stack;
-  const options = fitOptionsWithDefaults(jobOptions);
-  const maskMin = jobOptions.maskMin ?? DEFAULT_MASK_MIN;
 
   const opened = await openStack(path.resolve(stackPath), { allowRadarCoded: true });
   try {
-    const warn = ctx.warn ?? ((line: string) => console.error(line));
-    const scale = resolveStackScale(opened, stackPath, jobOptions.unit, jobOptions.wavelengthM);
-    const { unit, scaleToMm } = scale;
-    const grid = opened.grid;
-
     // Auxiliary rasters are read (and checked) before any output exists.
-    const mask = inputs.mask ? await readMask(inputs.mask, grid, inputs.maskDataset ?? undefined) : null;
-    const geometry = await readStackGeometry(inputs, opened);
+    const prep = await prepareStackFit(inputs, jobOptions, opened, 'permasar fit', ctx);
+    const { stack, scale, options } = prep;
+    const { geometry } = prep.auxiliary!;
     const incidence = geometry.incidence;
     const azimuth = geometry.azimuthDeg;
-    const geocode = grid.radarCoded ? geocodeGridOf(geometry.lookup!, geometry.geometry!, jobOptions.laloStep) : null;
-    const { stack, record: selection } = await applyStackSelection(opened, jobOptions, {
-      warn, command: 'permasar fit', lookup: geometry.lookup, maskMin,
-      maskAt: mask ? (row, col) => mask[row * grid.width + col] : null,
-    });
-    checkEpochCount(stack.dates.length, options.minValidEpochs, stackPath);
+    const grid = stack.grid;
 
+    let files: ProductFiles | null = null;
     // The output folder is claimed before the (slow) device start, so a refusal comes at once.
-    const output = await beginOutput(outDir, { overwrite: Boolean(jobOptions.overwrite) });
-    const writers = new Map<FitProductKey, GeoTiffFileWriter>();
-    // Radar-coded: products are fitted on the radar grid (radar/), kept whole in memory and then
-    // geocoded onto the map grid (the products, not the stack: a few rasters).
-    const radarDir = path.join(output.dir, 'radar');
-    const radarProducts = new Map<FitProductKey, Float32Array>();
-    try {
+    return await withOutput(outDir, {
+      overwrite: Boolean(jobOptions.overwrite),
+      beforeAbort: async () => { await files?.discard(); },
+    }, async (output) => {
       return await withJobDevices(ctx, async (devices) => {
-        const selected = await selectFitKernel(devices, () => new WorkerPoolFitKernel(), say);
-        const { kernel, notes } = selected;
+        const kernels = await selectFitKernels(devices, { makeCpu: () => new WorkerPoolFitKernel(), log: say });
+        const kernel = kernels.fit;
         try {
-          say(`permasar fit: ${stack.dates.length} dates (${stack.dates[0]}–${stack.dates[stack.dates.length - 1]}), ${grid.width}×${grid.height} pixels${grid.radarCoded ? ' in radar coordinates' : ''}, unit ${unit} → mm, on ${kernel.description}`);
-          if (grid.radarCoded) await mkdir(radarDir);
-          const productDir = grid.radarCoded ? radarDir : output.dir;
-          for (const info of FIT_PRODUCT_INFO) {
-            writers.set(info.key, await createGeoTiffFile(path.join(productDir, info.file), grid, fitProductGeoTiffOptions(info)));
-            if (grid.radarCoded) radarProducts.set(info.key, new Float32Array(grid.width * grid.height).fill(NaN));
-          }
+          say(`permasar fit: ${stack.dates.length} dates (${stack.dates[0]}–${stack.dates[stack.dates.length - 1]}), ${grid.width}×${grid.height} pixels${grid.radarCoded ? ' in radar coordinates' : ''}, unit ${scale.unit} → mm, on ${kernel.description}`);
+          // Radar-coded: products are fitted on the radar grid (radar/), then geocoded.
+          const products = files = await ProductFiles.open(output.dir, grid);
+          const writers = new Map<string, (row0: number, data: Float32Array) => Promise<void>>();
+          for (const info of FIT_PRODUCT_INFO) writers.set(info.key, await products.stream(info.file, fitProductGeoTiffOptions(info)));
           const result = await runFitPipeline({
-            stack: warnOnImplausibleUnit(stack, scale, stackPath, warn),
+            stack,
             kernel,
             options,
-            scaleToMm,
-            maskRows: mask ? async (row0, nRows) => mask.subarray(row0 * grid.width, (row0 + nRows) * grid.width) : undefined,
-            maskMin,
+            scaleToMm: scale.scaleToMm,
+            mask: prep.mask,
             tileRows: jobOptions.tileRows,
-            writer: {
-              writeRows: (key, row0, _nRows, data) => {
-                radarProducts.get(key)?.set(data, row0 * grid.width);
-                return writers.get(key)!.writeRows(row0, data);
-              },
-            },
+            writer: { writeRows: (key, row0, _nRows, data) => writers.get(key)!(row0, data) },
             onProgress: (done, total) => ctx.progress?.(done, total, 'fitting'),
           });
-          if (result.pixelsWithData === 0) {
-            throw new InputError(stackPath, `no pixel has ${options.minValidEpochs} or more valid epochs${mask ? ` after the mask (≥ ${maskMin})` : ''}: the stack is all NaN or nearly so; nothing written`);
-          }
-          for (const w of writers.values()) await w.close();
-          writers.clear();
-          if (incidence) await writeGeoTiffFile(path.join(productDir, 'incidence.tif'), grid, incidence.data, incidenceGeoTiffOptions(incidence.source));
-          if (azimuth) await writeGeoTiffFile(path.join(productDir, 'azimuth.tif'), grid, azimuth, azimuthGeoTiffOptions());
+          checkPixelsFitted(result, prep, 'nothing written');
+          await products.close();
+          if (incidence) await products.whole('incidence.tif', incidence.data, incidenceGeoTiffOptions(incidence.source));
+          if (azimuth) await products.whole('azimuth.tif', azimuth, azimuthGeoTiffOptions());
 
           let mapGrid = grid;
           let quicklookResult = result;
           let geocoding: Record<string, unknown> | null = null;
-          if (geocode) {
+          if (prep.geocode) {
             // Nearest radar pixel for every map pixel (core/geocode.ts, MintPy geocode.py's default).
-            const nearest = nearestRadarPixels(geometry.lookup!, geocode);
-            mapGrid = geocode.grid;
-            for (const info of FIT_PRODUCT_INFO) {
-              await writeGeoTiffFile(path.join(output.dir, info.file), mapGrid, applyNearest(nearest, radarProducts.get(info.key)!), fitProductGeoTiffOptions(info));
-            }
-            if (incidence) await writeGeoTiffFile(path.join(output.dir, 'incidence.tif'), mapGrid, applyNearest(nearest, incidence.data), incidenceGeoTiffOptions(incidence.source));
-            if (azimuth) await writeGeoTiffFile(path.join(output.dir, 'azimuth.tif'), mapGrid, applyNearest(nearest, azimuth), azimuthGeoTiffOptions());
-            quicklookResult = { ...result, preview: previewOf(mapGrid, radarProducts, nearest) };
-            let covered = 0;
-            for (const i of nearest) if (i >= 0) covered++;
-            geocoding = {
-              from: 'radar coordinates',
-              lookup: geometry.geometry,
-              method: 'nearest radar pixel within its footprint (MintPy geocode.py, --interp nearest)',
-              grid: { width: mapGrid.width, height: mapGrid.height, geoTransform: mapGrid.geoTransform, epsg: mapGrid.epsg },
-              latStepDeg: geocode.latStepDeg,
-              lonStepDeg: geocode.lonStepDeg,
-              stepFrom: geocode.stepFrom,
-              radarColumnStepM: geocode.columnStepM,
-              radarRowStepM: geocode.rowStepM,
-              pixelsInFootprint: covered,
-              radarProducts: 'radar/ (the same products on the radar grid)',
-            };
+            const geocoder = productGeocoder(prep);
+            mapGrid = geocoder.grid;
+            await products.geocode(geocoder);
+            quicklookResult = { ...result, preview: geocodedFitPreview(geocoder, (key) => products.radar(productInfo(key).file)[0]) };
+            geocoding = geocoder.record;
           }
 
           for (const [file, png] of renderFitQuicklooks(quicklookResult, mapGrid)) await writeFile(path.join(output.dir, file), png);
           const elapsedSeconds = (Date.now() - started) / 1000;
-          const summary = buildFitSummary({
+          const summary = preparedFitSummary(prep, {
             inputs: {
               stack: path.resolve(stackPath),
-              format: stack.format,
-              grid: mapGrid,
-              scale,
-              refDate: stack.refDate,
               mask: inputs.mask ? path.resolve(inputs.mask) : null,
               incidence: incidence?.source ?? null,
               geometry: geometry.geometry,
             },
-            options,
-            maskMin: mask ? maskMin : null,
+            grid: mapGrid,
             deviceChoice: devices.choice,
-            device: { kind: kernel.kind, description: kernel.description, notes },
+            device: { kind: kernel.kind, description: kernel.description, notes: kernels.notes },
             result,
             elapsedSeconds,
-            selection,
             geocoding,
           });
           await writeFile(path.join(output.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
@@ -221,63 +207,11 @@ export async function runFitJob(inputs: FitJobInputs, jobOptions: FitJobOptions,
             `${c.seasonal} seasonal (${(c.seasonalPercentOfData ?? 0).toFixed(1)} %), ${c.notSeasonal} not; ${formatSeconds(elapsedSeconds)} → ${outDir}`);
           return { summary, result };
         } finally {
-          await kernel.dispose();
+          await kernels.dispose();
         }
       });
-    } catch (e) {
-      for (const w of writers.values()) await w.discard().catch(() => {});
-      await output.abort();
-      throw e;
-    }
+    });
   } finally {
     opened.close();
   }
-}
-
-/** The quicklook preview of geocoded products (every `step`-th map pixel). */
-function previewOf(grid: RasterGrid, radar: Map<FitProductKey, Float32Array>, nearest: Int32Array, size = 1200): FitPreview {
-  const step = Math.max(1, Math.ceil(Math.max(grid.width, grid.height) / size));
-  const width = Math.ceil(grid.width / step), height = Math.ceil(grid.height / step);
-  const data: FitPreview['data'] = {};
-  for (const key of ['rateMmPerYear', 'seasonalAmplitudeMm', 'peakDayOfYear', 'seasonalFlag'] as const) {
-    const src = radar.get(key)!;
-    const out = new Float32Array(width * height);
-    for (let r = 0; r < height; r++) {
-      for (let c = 0; c < width; c++) {
-        const i = nearest[r * step * grid.width + c * step];
-        out[r * width + c] = i >= 0 ? src[i] : NaN;
-      }
-    }
-    data[key] = out;
-  }
-  return { width, height, step, data };
-}
-
-/**
- * Values of each block the unit check looks at: every 16th. A wrong unit shows in every pixel,
- * and looking at every value was ~1 s of a 0.9 GB fit (bench/README.md, issue 13).
- */
-const UNIT_CHECK_STRIDE = 16;
-
-/**
- * The stack, with every block it serves checked for values implausible in its unit (a stack in
- * mm labelled m): one WARNING line, naming --unit, the first time (not an error: the user may
- * know better). Checked as the tiles stream, on every UNIT_CHECK_STRIDE-th value.
- */
-function warnOnImplausibleUnit(stack: StackSource, scale: StackScale, stackPath: string, warn: (line: string) => void): StackSource {
-  let warned = false;
-  // Everything else is the stack's own (a prototype link keeps its methods and getters).
-  const checked: StackSource = Object.create(stack);
-  checked.readRows = async (row0: number, nRows: number) => {
-    const block = await stack.readRows(row0, nRows);
-    if (!warned) {
-      const warning = implausibleUnitWarning(maxAbsFinite(block, UNIT_CHECK_STRIDE), scale, stackPath);
-      if (warning) {
-        warned = true;
-        warn(`permasar fit: ${warning}`);
-      }
-    }
-    return block;
-  };
-  return checked;
 }

@@ -1,18 +1,19 @@
 // The seasons job (`permasar seasons`, issue 15): is the active layer deepening? The fit of
 // the fit job (its products are written here too, so `vertical` takes this folder), then per
 // calendar year the seasonal amplitude and its peak day, and per seasonal pixel the trend of the
-// amplitude. Everything lands in a staging folder first and is renamed into place only when
-// complete. Node-only; the web worker runs the same runSeasonsPipeline in memory.
+// amplitude. A radar-coded stack (with geometryRadar.h5) is fitted on its grid, radar/ kept, and
+// every product, the by-year bands too, geocoded as fit's are. Everything lands in a staging
+// folder first and is renamed into place only when complete. Node-only; the preparation is the
+// fit's (pipeline/fit-preparation.ts), and the web worker runs the same runSeasonsPipeline.
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { InputError } from '../core/errors.ts';
-import { type FitKernel, type FitOptions, type FitProductKey } from '../core/fit-types.ts';
-import { DEFAULT_SEASONS_OPTIONS, type SeasonsKernel, type SeasonsOptions } from '../core/seasons.ts';
-import { resolveStackScale, checkEpochCount } from '../pipeline/fit-setup.ts';
-import { buildFitSummary, type FitSummary } from '../pipeline/fit-summary.ts';
-import { fitProductGeoTiffOptions, incidenceGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
-import { FIT_PRODUCT_INFO } from '../pipeline/fit-products.ts';
+import { DEFAULT_SEASONS_OPTIONS, type SeasonsOptions } from '../core/seasons.ts';
+import type { FitSummary } from '../pipeline/fit-summary.ts';
+import { fitProductGeoTiffOptions, incidenceGeoTiffOptions, azimuthGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
+import { FIT_PRODUCT_INFO, productInfo } from '../pipeline/fit-products.ts';
 import { renderFitQuicklooks } from '../pipeline/fit-quicklooks.ts';
+import { checkPixelsFitted, geocodedFitPreview, preparedFitSummary, productGeocoder, selectFitKernels } from '../pipeline/fit-preparation.ts';
 import {
   byYearGeoTiffOptions,
   pixelProductGeoTiffOptions,
@@ -21,27 +22,27 @@ import {
   seasonsYearsOf,
   SEASONS_BY_YEAR_INFO,
   SEASONS_PIXEL_INFO,
+  SEASONS_PREVIEW_SIZE,
   type SeasonsRunResult,
 } from '../pipeline/seasons.ts';
-import { selectFitKernel, selectSeasonsKernel } from '../pipeline/kernels.ts';
 import { withJobDevices } from './support/devices-node.ts';
 import { WorkerPoolFitKernel } from '../cpu/worker-pool.ts';
 import { openStack } from '../io/stack-node.ts';
-import { beginOutput } from '../io/output-dir-node.ts';
-import { createGeoTiffFile, writeGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
-import { readAligned, readStackIncidence } from './support/inputs-node.ts';
-import { DEFAULT_MASK_MIN, fitOptionsWithDefaults, type FitJobOptions } from './fit.ts';
-import { applyStackSelection } from '../pipeline/stack-selection.ts';
+import { withOutput } from '../io/output-dir-node.ts';
+import { ProductFiles } from './support/product-files-node.ts';
+import { prepareStackFit, type FitJobOptions } from './fit.ts';
 import { formatSeconds } from './support/format.ts';
 import type { JobContext } from './support/context.ts';
 
 export interface SeasonsJobInputs {
-  /** MintPy timeseries.h5, or a folder of single-band GeoTIFFs with YYYYMMDD in each name. */
+  /** MintPy timeseries.h5 (geocoded, or in radar coordinates with `geometry`), or a folder of single-band GeoTIFFs with YYYYMMDD in each name. */
   stack: string;
   mask?: string | null;
   maskDataset?: string | null;
   /** A constant in degrees or a raster on the stack's grid, kept as incidence.tif (so `vertical` projects the yearly amplitudes). */
   incidence?: string | number | null;
+  /** As fit's (FitJobInputs.geometry): geometryGeo.h5 etc. kept as incidence.tif + azimuth.tif; geometryRadar.h5 geocodes a radar-coded stack's products. */
+  geometry?: string | null;
 }
 
 /** The fit job's options and the per-year ones (core/seasons.ts; checked by seasonsOptionProblem). */
@@ -58,64 +59,47 @@ export async function runSeasonsJob(inputs: SeasonsJobInputs, jobOptions: Season
   const say = (line: string) => ctx.log(line);
   const outDir = path.resolve(outDirGiven);
   const stackPath = inputs.stack;
-  const options: FitOptions = fitOptionsWithDefaults(jobOptions);
   const seasonsOptions: SeasonsOptions = {
     minYearEpochs: jobOptions.minYearEpochs ?? DEFAULT_SEASONS_OPTIONS.minYearEpochs,
     minYearMonths: jobOptions.minYearMonths ?? DEFAULT_SEASONS_OPTIONS.minYearMonths,
     minTrendYears: jobOptions.minTrendYears ?? DEFAULT_SEASONS_OPTIONS.minTrendYears,
   };
-  const maskMin = jobOptions.maskMin ?? DEFAULT_MASK_MIN;
 
-  const opened = await openStack(path.resolve(stackPath));
+  const opened = await openStack(path.resolve(stackPath), { allowRadarCoded: true });
   try {
-    const scale = resolveStackScale(opened, stackPath, jobOptions.unit, jobOptions.wavelengthM);
-    const mask = inputs.mask ? await readAligned(inputs.mask, opened.grid, inputs.maskDataset ?? undefined) : null;
-    const { stack, record: selection } = await applyStackSelection(opened, jobOptions, {
-      warn: ctx.warn ?? ((line: string) => console.error(line)), command: 'permasar seasons', maskMin,
-      maskAt: mask ? (row, col) => mask[row * opened.grid.width + col] : null,
-    });
-    checkEpochCount(stack.dates.length, options.minValidEpochs, stackPath);
+    // The fit's preparation and auxiliary inputs (mask, geometry), as `fit` reads them.
+    const prep = await prepareStackFit(inputs, jobOptions, opened, 'permasar seasons', ctx);
+    const { stack, scale, options } = prep;
     const years = seasonsYearsOf(stack.dates, seasonsOptions);
     if (years.length === 0) {
       throw new InputError(stackPath, `no calendar year has ${seasonsOptions.minYearEpochs} or more dates in ${seasonsOptions.minYearMonths} or more months (${stack.dates[0]}–${stack.dates[stack.dates.length - 1]}); nothing to fit per year`);
     }
     const grid = stack.grid;
-    const incidence = await readStackIncidence(inputs.incidence, null, grid);
+    const { geometry } = prep.auxiliary!;
+    const incidence = geometry.incidence;
+    const azimuth = geometry.azimuthDeg;
 
-    const output = await beginOutput(outDir, { overwrite: Boolean(jobOptions.overwrite) });
-    const writers: GeoTiffFileWriter[] = [];
-    let fitKernel: FitKernel | null = null;
-    let seasonsKernel: SeasonsKernel | null = null;
-    try {
+    let files: ProductFiles | null = null;
+    return await withOutput(outDir, {
+      overwrite: Boolean(jobOptions.overwrite),
+      beforeAbort: async () => { await files?.discard(); },
+    }, async (output) => {
       return await withJobDevices(ctx, async (devices) => {
+        // The per-year kernel follows the fit kernel's device: GPU when the fit runs there.
+        const kernels = await selectFitKernels(devices, { makeCpu: () => new WorkerPoolFitKernel(), perYear: 'follow-fit', log: say });
+        const fitKernel = kernels.fit;
+        const seasonsKernel = kernels.perYear!;
         try {
-          const selected = await selectFitKernel(devices, () => new WorkerPoolFitKernel(), say);
-          fitKernel = selected.kernel;
-          const notes = selected.notes;
-          // The per-year kernel follows the fit kernel's device: GPU when the fit runs there.
-          const seasonsSelected = await selectSeasonsKernel(devices, fitKernel, say);
-          seasonsKernel = seasonsSelected.kernel;
-          notes.push(...seasonsSelected.notes.map((n) => `per-year kernel: ${n}`));
-          say(`permasar seasons: ${stack.dates.length} dates (${stack.dates[0]}–${stack.dates[stack.dates.length - 1]}), ${grid.width}×${grid.height} pixels, years ${years.join(', ')}, on ${fitKernel.description}`);
+          say(`permasar seasons: ${stack.dates.length} dates (${stack.dates[0]}–${stack.dates[stack.dates.length - 1]}), ${grid.width}×${grid.height} pixels${grid.radarCoded ? ' in radar coordinates' : ''}, years ${years.join(', ')}, on ${fitKernel.description}`);
 
-          const fitWriters = new Map<FitProductKey, GeoTiffFileWriter>();
-          for (const info of FIT_PRODUCT_INFO) {
-            const w = await createGeoTiffFile(path.join(output.dir, info.file), grid, fitProductGeoTiffOptions(info));
-            fitWriters.set(info.key, w);
-            writers.push(w);
-          }
-          const byYearWriters = new Map<string, GeoTiffFileWriter>();
-          for (const info of SEASONS_BY_YEAR_INFO) {
-            const w = await createGeoTiffFile(path.join(output.dir, info.file), grid, byYearGeoTiffOptions(info, years));
-            byYearWriters.set(info.key, w);
-            writers.push(w);
-          }
-          const pixelWriters = new Map<string, GeoTiffFileWriter>();
-          for (const info of SEASONS_PIXEL_INFO) {
-            const w = await createGeoTiffFile(path.join(output.dir, info.file), grid, pixelProductGeoTiffOptions(info));
-            pixelWriters.set(info.key, w);
-            writers.push(w);
-          }
+          // Radar-coded: every product is fitted on the radar grid (radar/), then geocoded.
+          const products = files = await ProductFiles.open(output.dir, grid);
+          const fitWriters = new Map<string, (row0: number, data: Float32Array) => Promise<void>>();
+          for (const info of FIT_PRODUCT_INFO) fitWriters.set(info.key, await products.stream(info.file, fitProductGeoTiffOptions(info)));
+          const byYearWriters = new Map<string, (row0: number, data: Float32Array, band: number) => Promise<void>>();
+          for (const info of SEASONS_BY_YEAR_INFO) byYearWriters.set(info.key, await products.stream(info.file, byYearGeoTiffOptions(info, years)));
+          const pixelWriters = new Map<string, (row0: number, data: Float32Array) => Promise<void>>();
+          for (const info of SEASONS_PIXEL_INFO) pixelWriters.set(info.key, await products.stream(info.file, pixelProductGeoTiffOptions(info)));
           const result = await runSeasonsPipeline({
             stack,
             fitKernel,
@@ -123,37 +107,52 @@ export async function runSeasonsJob(inputs: SeasonsJobInputs, jobOptions: Season
             options,
             seasonsOptions,
             scaleToMm: scale.scaleToMm,
-            maskRows: mask ? async (row0, nRows) => mask.subarray(row0 * grid.width, (row0 + nRows) * grid.width) : undefined,
-            maskMin,
+            mask: prep.mask,
             tileRows: jobOptions.tileRows,
-            fitWriter: { writeRows: (key, row0, _nRows, data) => fitWriters.get(key)!.writeRows(row0, data) },
+            fitWriter: { writeRows: (key, row0, _nRows, data) => fitWriters.get(key)!(row0, data) },
             seasonsWriter: {
-              writeByYear: (key, yearIndex, row0, data) => byYearWriters.get(key)!.writeRows(row0, data, yearIndex),
-              writePixel: (key, row0, data) => pixelWriters.get(key)!.writeRows(row0, data),
+              writeByYear: (key, yearIndex, row0, data) => byYearWriters.get(key)!(row0, data, yearIndex),
+              writePixel: (key, row0, data) => pixelWriters.get(key)!(row0, data),
             },
             onProgress: (done, total) => ctx.progress?.(done, total, 'fitting'),
           });
-          if (result.fit.pixelsWithData === 0) {
-            throw new InputError(stackPath, `no pixel has ${options.minValidEpochs} or more valid epochs${mask ? ` after the mask (≥ ${maskMin})` : ''}: the stack is all NaN or nearly so; nothing written`);
+          checkPixelsFitted(result.fit, prep, 'nothing written');
+          await products.close();
+          if (incidence) await products.whole('incidence.tif', incidence.data, incidenceGeoTiffOptions(incidence.source));
+          if (azimuth) await products.whole('azimuth.tif', azimuth, azimuthGeoTiffOptions());
+
+          let mapGrid = grid;
+          let quicklookFit = result.fit;
+          let quicklookSeasons = result;
+          let geocoding: Record<string, unknown> | null = null;
+          if (prep.geocode) {
+            const geocoder = productGeocoder(prep);
+            mapGrid = geocoder.grid;
+            await products.geocode(geocoder);
+            quicklookFit = { ...result.fit, preview: geocodedFitPreview(geocoder, (key) => products.radar(productInfo(key).file)[0]) };
+            const amplitudeByYear = products.radar(SEASONS_BY_YEAR_INFO.find((i) => i.key === 'amplitudeMm')!.file);
+            const trend = products.radar(SEASONS_PIXEL_INFO.find((i) => i.key === 'amplitudeTrendMmPerYear')!.file)[0];
+            const p = geocoder.preview([trend, ...amplitudeByYear], SEASONS_PREVIEW_SIZE);
+            quicklookSeasons = { ...result, preview: { width: p.width, height: p.height, step: p.step, trend: p.data[0], amplitudeByYear: p.data.slice(1) } };
+            geocoding = geocoder.record;
           }
-          for (const w of writers) await w.close();
-          if (incidence) await writeGeoTiffFile(path.join(output.dir, 'incidence.tif'), grid, incidence.data, incidenceGeoTiffOptions(incidence.source));
-          for (const [file, png] of [...renderFitQuicklooks(result.fit, grid), ...renderSeasonsQuicklooks(result, grid)]) await writeFile(path.join(output.dir, file), png);
+          for (const [file, png] of [...renderFitQuicklooks(quicklookFit, mapGrid), ...renderSeasonsQuicklooks(quicklookSeasons, mapGrid)]) await writeFile(path.join(output.dir, file), png);
 
           const elapsedSeconds = (Date.now() - started) / 1000;
-          const fitSummary = buildFitSummary({
+          const fitSummary = preparedFitSummary(prep, {
             command: 'seasons',
             inputs: {
-              stack: path.resolve(stackPath), format: stack.format, grid, scale, refDate: stack.refDate,
-              mask: inputs.mask ? path.resolve(inputs.mask) : null, incidence: incidence?.source ?? null, geometry: null,
+              stack: path.resolve(stackPath),
+              mask: inputs.mask ? path.resolve(inputs.mask) : null,
+              incidence: incidence?.source ?? null,
+              geometry: geometry.geometry,
             },
-            options,
-            maskMin: mask ? maskMin : null,
+            grid: mapGrid,
             deviceChoice: devices.choice,
-            device: { kind: fitKernel.kind, description: `${fitKernel.description}; per-year kernel ${seasonsKernel.description}`, notes },
+            device: { kind: fitKernel.kind, description: `${fitKernel.description}; per-year kernel ${seasonsKernel.description}`, notes: kernels.notes },
             result: result.fit,
             elapsedSeconds,
-            selection,
+            geocoding,
           });
           const summary = {
             ...fitSummary,
@@ -181,15 +180,10 @@ export async function runSeasonsJob(inputs: SeasonsJobInputs, jobOptions: Season
             `(${result.growingPixels} growing, ${result.shrinkingPixels} shrinking beyond 2σ) over ${result.years[0]}–${result.years[result.years.length - 1]}; ${formatSeconds(elapsedSeconds)} → ${outDir}`);
           return { summary, result };
         } finally {
-          await fitKernel?.dispose();
-          await seasonsKernel?.dispose();
+          await kernels.dispose();
         }
       });
-    } catch (e) {
-      for (const w of writers) await w.discard().catch(() => {});
-      await output.abort();
-      throw e;
-    }
+    });
   } finally {
     opened.close();
   }

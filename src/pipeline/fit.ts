@@ -18,6 +18,12 @@ export interface StackRows {
   rowsPerChunk?: number;
 }
 
+/** A quality raster's rows and the threshold a pixel must reach to be fitted. */
+export interface FitMask {
+  rows(row0: number, nRows: number): Promise<Float32Array>;
+  min: number;
+}
+
 /** Receives product rows as tiles finish (in row order). */
 export interface FitProductWriter {
   writeRows(key: FitProductKey, row0: number, nRows: number, data: Float32Array): Promise<void> | void;
@@ -29,12 +35,17 @@ export interface FitRunOptions {
   options: FitOptions;
   /** Stored unit → mm (see unitScaleToMm). */
   scaleToMm: number;
-  /** Temporal coherence (or any quality) rows, same grid; pixels below maskMin (or NaN) get no fit. */
-  maskRows?: (row0: number, nRows: number) => Promise<Float32Array>;
-  maskMin?: number;
+  /**
+   * Temporal coherence (or any quality) rows on the stack's grid, and the threshold that goes
+   * with them (no default here: the option table's, passed by the caller): pixels below `min`
+   * (or NaN) get no fit.
+   */
+  mask?: FitMask;
   writer: FitProductWriter;
-  /** Rows per tile; default fitTileRows(). */
+  /** Rows per tile; default fitTileRows() (with `minTiles`). */
   tileRows?: number;
+  /** At least this many tiles when the rule allows (progress granularity: the web app's bar). */
+  minTiles?: number;
   /**
    * Tiles in flight (default 2: the next tile is read and fitted while the last is written; a
    * third bought no speed on this machine and cost one more tile of memory, bench/README.md).
@@ -66,6 +77,8 @@ export interface FitRunResult {
   statistics: Record<FitProductKey, ProductStatistics>;
   preview: FitPreview;
   tiles: number;
+  /** Rows per tile (the last may have fewer). */
+  tileRows: number;
 }
 
 /**
@@ -80,13 +93,15 @@ export interface FitRunResult {
 export const FIT_TILE_SERIES_BYTES = 32 << 20;
 
 /**
- * Whole rows per tile: the fewer of the kernel's largest tile and FIT_TILE_SERIES_BYTES, at least
- * one row, rounded down to whole storage chunks where a tile spans several (each chunk is then
- * read and inflated once).
+ * Whole rows per tile, the one rule of the CLI and the web app: the fewer of the kernel's largest
+ * tile and FIT_TILE_SERIES_BYTES, and, given `minTiles`, no more than ceil(height / minTiles)
+ * rows (so a progress bar moves in at least that many steps); at least one row, rounded down to
+ * whole storage chunks where a tile spans several (each chunk is then read and inflated once).
  */
-export function fitTileRows(width: number, height: number, nDates: number, kernelMaxPixels: number, rowsPerChunk?: number): number {
+export function fitTileRows(width: number, height: number, nDates: number, kernelMaxPixels: number, rowsPerChunk?: number, minTiles?: number): number {
   const budgetPixels = Math.floor(FIT_TILE_SERIES_BYTES / (4 * Math.max(1, nDates)));
   let rows = Math.max(1, Math.floor(Math.min(kernelMaxPixels, budgetPixels) / width));
+  if (minTiles && minTiles > 1) rows = Math.max(1, Math.min(rows, Math.ceil(height / minTiles)));
   if (rowsPerChunk && rowsPerChunk > 1 && rows > rowsPerChunk) rows -= rows % rowsPerChunk;
   return Math.min(height, rows);
 }
@@ -101,9 +116,8 @@ export async function runFitPipeline(run: FitRunOptions): Promise<FitRunResult> 
   const context: FitContext = { tCentredYears: axis.tCentredYears, tMidYears: axis.tMidYears, scaleToMm: run.scaleToMm, options: run.options };
   // Whole rows per tile (at least one: kernels split a tile that exceeds one device binding into
   // chunks themselves).
-  const tileRows = Math.max(1, Math.min(height, run.tileRows ?? fitTileRows(width, height, nDates, kernel.maxTilePixels(nDates), stack.rowsPerChunk)));
+  const tileRows = Math.max(1, Math.min(height, run.tileRows ?? fitTileRows(width, height, nDates, kernel.maxTilePixels(nDates), stack.rowsPerChunk, run.minTiles)));
   const depth = Math.max(1, run.depth ?? 2);
-  const maskMin = run.maskMin ?? 0;
 
   const stride = percentileStride(width * height);
   const stats = Object.fromEntries(FIT_PRODUCT_KEYS.map((k) => [k, new StreamingStatistics(stride)])) as Record<FitProductKey, StreamingStatistics>;
@@ -119,8 +133,9 @@ export async function runFitPipeline(run: FitRunOptions): Promise<FitRunResult> 
     const nPixels = nRows * width;
     const values = await stack.readRows(row0, nRows);
     if (values.length !== nPixels * nDates) throw new Error(`reader returned ${values.length} values for ${nRows} rows × ${width} × ${nDates}`);
-    if (run.maskRows) {
-      const mask = await run.maskRows(row0, nRows);
+    if (run.mask) {
+      const mask = await run.mask.rows(row0, nRows);
+      const maskMin = run.mask.min;
       for (let p = 0; p < nPixels; p++) {
         if (mask[p] >= maskMin) continue; // NaN fails this test too: no quality, no fit
         maskedPixels++;
@@ -172,7 +187,7 @@ export async function runFitPipeline(run: FitRunOptions): Promise<FitRunResult> 
   pixelsWithData = seasonalPixels + nonSeasonalPixels;
 
   const statistics = Object.fromEntries(FIT_PRODUCT_KEYS.map((k) => [k, stats[k].result()])) as Record<FitProductKey, ProductStatistics>;
-  return { axis, pixels: width * height, maskedPixels, pixelsWithData, seasonalPixels, nonSeasonalPixels, statistics, preview, tiles };
+  return { axis, pixels: width * height, maskedPixels, pixelsWithData, seasonalPixels, nonSeasonalPixels, statistics, preview, tiles, tileRows };
 }
 
 /** Sentinel-1 C band wavelength, m (MintPy's value for S1). */

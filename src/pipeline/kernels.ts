@@ -2,13 +2,14 @@
 // the GPU kernels are loaded only when a GPU is wanted (dynamic imports, so `--device cpu`
 // never loads a WGSL host) and built on the selection's device, which they do not own
 // (destroyContextOnDispose: false: the selection releases the device once, at its end). The
-// fit's CPU kernel is the caller's: the Node worker pool in the CLI, the float64 kernel in the
-// browser's worker.
+// fit's CPU kernel is the caller's: the Node worker pool in the CLI, the float64 kernel (the
+// default) in the browser's worker, which takes every kernel from here and never imports cpu/.
 import type { FitKernel } from '../core/fit-types.ts';
 import type { SeasonsKernel } from '../core/seasons.ts';
 import type { AltKernel } from '../core/alt.ts';
 import type { CompareKernel, VerticalKernel } from '../core/two-track.ts';
 import type { GpuContext } from '../gpu/device.ts';
+import { CpuFitKernel } from '../cpu/fit.ts';
 import { CpuSeasonsKernel } from '../cpu/seasons.ts';
 import { CpuAltKernel } from '../cpu/alt.ts';
 import { CpuCompareKernel, CpuVerticalKernel } from '../cpu/compare.ts';
@@ -35,15 +36,25 @@ export async function gpuVerticalKernel(ctx: GpuContext): Promise<VerticalKernel
   return (await import('../gpu/vertical-kernel.ts')).createGpuVerticalKernel(ctx, shared);
 }
 
-/** The fit kernel: GPU (behind FallbackFitKernel under auto) or `makeCpu`. */
-export function selectFitKernel(devices: DeviceSelection, makeCpu: () => FitKernel, log?: (line: string) => void): Promise<SelectedKernel<FitKernel>> {
+/** The float64 reference fit kernel on the calling thread (the browser worker's CPU path). */
+export function float64FitKernel(): FitKernel {
+  return new CpuFitKernel();
+}
+
+/** The float64 reference per-year kernel on the calling thread. */
+export function float64SeasonsKernel(): SeasonsKernel {
+  return new CpuSeasonsKernel();
+}
+
+/** The fit kernel: GPU (behind FallbackFitKernel under auto) or `makeCpu` (default: float64FitKernel). */
+export function selectFitKernel(devices: DeviceSelection, makeCpu: () => FitKernel = float64FitKernel, log?: (line: string) => void): Promise<SelectedKernel<FitKernel>> {
   return devices.selectKernel<FitKernel>(gpuFitKernel, makeCpu, FallbackFitKernel, log);
 }
 
 /** The per-year kernel of `seasons`: on the GPU when the fit kernel runs there, else float64. */
 export function selectSeasonsKernel(devices: DeviceSelection, fitKernel: FitKernel, log?: (line: string) => void): Promise<SelectedKernel<SeasonsKernel>> {
-  if (fitKernel.kind !== 'gpu') return Promise.resolve({ kernel: new CpuSeasonsKernel(), notes: [] });
-  return devices.selectKernel<SeasonsKernel>(gpuSeasonsKernel, () => new CpuSeasonsKernel(), FallbackSeasonsKernel, log);
+  if (fitKernel.kind !== 'gpu') return Promise.resolve({ kernel: float64SeasonsKernel(), notes: [] });
+  return devices.selectKernel<SeasonsKernel>(gpuSeasonsKernel, float64SeasonsKernel, FallbackSeasonsKernel, log);
 }
 
 export function selectAltKernel(devices: DeviceSelection, log?: (line: string) => void): Promise<SelectedKernel<AltKernel>> {

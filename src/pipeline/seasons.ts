@@ -80,9 +80,12 @@ export interface SeasonsRunOptions extends Omit<FitRunOptions, 'writer' | 'kerne
   seasonsOptions: SeasonsOptions;
   fitWriter: FitProductWriter;
   seasonsWriter: SeasonsProductWriter;
-  /** Long side of the decimated previews kept for the small multiples (default 400). */
+  /** Long side of the decimated previews kept for the small multiples (default SEASONS_PREVIEW_SIZE). */
   yearPreviewSize?: number;
 }
+
+/** Long side of the seasons quicklooks' previews, pixels. */
+export const SEASONS_PREVIEW_SIZE = 400;
 
 export interface SeasonsRunResult {
   fit: FitRunResult;
@@ -133,7 +136,7 @@ export async function runSeasonsPipeline(run: SeasonsRunOptions): Promise<Season
   const trendStats = new StreamingStatistics(sampleStride);
   const trendStdStats = new StreamingStatistics(sampleStride);
   let trendPixels = 0, growingPixels = 0, shrinkingPixels = 0;
-  const previewSize = run.yearPreviewSize ?? 400;
+  const previewSize = run.yearPreviewSize ?? SEASONS_PREVIEW_SIZE;
   const step = Math.max(1, Math.ceil(Math.max(width, height) / previewSize));
   const pw = Math.ceil(width / step), ph = Math.ceil(height / step);
   const preview = { width: pw, height: ph, step, trend: new Float32Array(pw * ph).fill(NaN), amplitudeByYear: years.map(() => new Float32Array(pw * ph).fill(NaN)) };

@@ -4,7 +4,7 @@
 // reference pixel's series at each date. Both are views over the reader (row blocks stay row
 // blocks), platform-free; the caller prints the warnings and records `StackSelectionRecord` in
 // summary.json.
-import { InputError } from '../core/errors.ts';
+import { InputError, optionError } from '../core/errors.ts';
 import { mapToPixel, pixelCentre, type RasterGrid } from '../core/grid.ts';
 import { selectDates, selectsSomething, type DateSelectionOptions } from '../core/date-selection.ts';
 import { radarPixelAt, type RadarLookup } from '../core/geocode.ts';
@@ -44,9 +44,11 @@ export interface SelectionContext {
   warn: (line: string) => void;
   /** Latitude/longitude per pixel of a radar-coded stack (for --ref-lalo). */
   lookup?: RadarLookup | null;
-  /** Quality of one pixel (the --mask raster), for refusing a masked reference. */
-  maskAt?: ((row: number, col: number) => number) | null;
-  maskMin?: number;
+  /**
+   * Quality of one pixel (the --mask raster) and the threshold the fit applies (passed by the
+   * caller, from the option table), for refusing a masked reference.
+   */
+  mask?: { at(row: number, col: number): number; min: number } | null;
   /** Command name for warning lines ("permasar fit"). */
   command: string;
 }
@@ -54,7 +56,7 @@ export interface SelectionContext {
 /** The view of `stack` the options ask for (the stack itself when they ask for nothing). */
 export async function applyStackSelection(stack: StackSource, options: StackSelectionOptions, ctx: SelectionContext): Promise<{ stack: StackSource; record: StackSelectionRecord | null }> {
   if (!selectsSomething(options) && !options.refLalo && !options.refYx) return { stack, record: null };
-  if (options.refLalo && options.refYx) throw new InputError('--ref-lalo', 'give --ref-lalo or --ref-yx, not both');
+  if (options.refLalo && options.refYx) throw optionError('ref-lalo', 'give --ref-lalo or --ref-yx, not both');
   let view = stack;
   const selection = selectDates(stack.dates, options);
   for (const d of selection.excludedNotInStack) ctx.warn(`${ctx.command}: WARNING: --exclude-date ${d} is not a date of ${stack.path}; nothing to exclude there`);
@@ -140,9 +142,9 @@ async function referencePixel(stack: StackSource, options: StackSelectionOptions
     if (!at) throw new InputError(option, `${lat},${lon} lies outside ${stack.path}${grid.radarCoded ? "'s footprint" : ''}`);
     ({ row, col } = at);
   }
-  if (ctx.maskAt) {
-    const q = ctx.maskAt(row, col);
-    if (!(q >= (ctx.maskMin ?? 0))) throw new InputError(option, `the reference pixel (row ${row}, column ${col}) is masked out by --mask (${q} < ${ctx.maskMin ?? 0})`);
+  if (ctx.mask) {
+    const q = ctx.mask.at(row, col);
+    if (!(q >= ctx.mask.min)) throw new InputError(option, `the reference pixel (row ${row}, column ${col}) is masked out by --mask (${q} < ${ctx.mask.min})`);
   }
   const block = await stack.readRows(row, 1);
   const series = new Float32Array(stack.dates.length);
@@ -163,7 +165,7 @@ async function referencePixel(stack: StackSource, options: StackSelectionOptions
 
 function pixelOfLatLon(grid: RasterGrid, lat: number, lon: number, file: string, lookup: RadarLookup | null): { row: number; col: number } | null {
   if (grid.radarCoded) {
-    if (!lookup) throw new InputError('--ref-lalo', `${file} is in radar coordinates: give --geometry (latitude/longitude) or use --ref-yx`);
+    if (!lookup) throw optionError('ref-lalo', `${file} is in radar coordinates: give --geometry (latitude/longitude) or use --ref-yx`);
     return radarPixelAt(lookup, lat, lon);
   }
   const [x, y] = lonLatToGrid(grid, file)(lon, lat);

@@ -1,16 +1,18 @@
 // Direction of motion from the two fitted tracks (Table 1 of the study): the secular and the
 // seasonal class maps and the share of every class, computed by the compare step of the CLI
 // (src/pipeline/compare.ts: track 2 resampled onto track 1's grid, cropped to the overlap,
-// Table 1 per pixel), here with its float64 reference kernel on the page thread — a few array
-// passes over products already in memory.
+// Table 1 per pixel) on the page thread — a few array passes over products already in memory —
+// with the kernel the CLI's device rule picks (pipeline/kernels.ts withCompareKernel: WebGPU,
+// or the float64 kernel, under the Device the tracks were fitted with).
 import { DEFAULT_DIRECTION_THRESHOLDS, DirectionClass } from '../core/direction.ts';
 import { DIRECTION_CLASS_COLORS } from '../core/products.ts';
-import { CpuCompareKernel } from '../cpu/compare.ts';
 import { crsOfEpsg, useEpsgDatabase, type EpsgRecord } from '../io/crs.ts';
 import { prepareComparison, runComparison, type CompareRun, type TrackProducts } from '../pipeline/compare.ts';
+import { withCompareKernel } from '../pipeline/kernels.ts';
 import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
 import type { RasterCategory } from '../plot/raster.ts';
 import type { FitOutcome } from './protocol.ts';
+import { browserDevices } from './devices.ts';
 import { MapView } from './map-view.ts';
 import type { SharedView } from './view-transform.ts';
 import { formatCount, formatPercent } from './format.ts';
@@ -35,15 +37,20 @@ async function ensureEpsgTable(a: FitOutcome, b: FitOutcome): Promise<void> {
   }
 }
 
-/** Table 1 over both tracks, track 1's grid as the reference (the CLI's ascending). */
-export async function compareTracks(a: FitOutcome, b: FitOutcome, labels: [string, string]): Promise<CompareRun> {
+/**
+ * Table 1 over both tracks, track 1's grid as the reference (the CLI's ascending), on the kernel
+ * of the one device rule for the Device track 1 was fitted with; `device` says which ran it.
+ */
+export async function compareTracks(a: FitOutcome, b: FitOutcome, labels: [string, string]): Promise<CompareRun & { device: { kind: 'cpu' | 'gpu'; description: string; notes: string[] } }> {
   await ensureEpsgTable(a, b);
   const prepared = prepareComparison(trackProducts(a, labels[0]), trackProducts(b, labels[1]), null);
-  const kernel = new CpuCompareKernel();
+  const devices = browserDevices(a.device.choice);
+  const notes: string[] = [];
   try {
-    return await runComparison(prepared, kernel, DEFAULT_DIRECTION_THRESHOLDS);
+    const { result, kernel } = await withCompareKernel(devices, (k) => runComparison(prepared, k, DEFAULT_DIRECTION_THRESHOLDS), notes, () => {});
+    return { ...result, device: { ...kernel, notes } };
   } finally {
-    await kernel.dispose();
+    await devices.dispose();
   }
 }
 
@@ -85,6 +92,9 @@ export async function renderDirection(container: HTMLElement, a: FitOutcome, b: 
   const intro = document.createElement('p');
   intro.className = 'hint';
   intro.textContent = `Table 1 of the study. Secular: |v₁| and |v₂| within ${t.rateMmPerYear} mm/yr, same sign → vertical, opposite → east-west; otherwise undetermined (also when both are within ${t.rateMmPerYear} mm/yr of zero). Seasonal (pixels seasonal on both tracks): amplitudes within ${t.amplitudeMm} mm and peaks within ±${t.inPhaseDays} days → vertical, ${t.antiPhaseDays} ± ${t.antiPhaseToleranceDays} days apart → east-west, else undetermined.`;
+  const where = run.device.kind === 'gpu' ? `WebGPU · ${run.device.description.replace(/^gpu: /, '')}` : `CPU · ${run.device.description}`;
+  intro.textContent += ` Compared on ${where}${run.device.notes.length ? ` (${run.device.notes.join('; ')})` : ''}.`;
+  container.dataset.kind = run.device.kind;
   container.append(intro);
 
   const maps = document.createElement('div');

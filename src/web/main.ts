@@ -9,7 +9,7 @@
 import type { FitProductKey } from '../core/fit-types.ts';
 import { productInfo } from '../pipeline/fit-products.ts';
 import { $, createState } from './state.ts';
-import { setupTrack, trackCardHtml, updateRunButton } from './tracks-panel.ts';
+import { setupOptions, setupTrack, trackCardHtml, updateRunButton } from './tracks-panel.ts';
 import { cancelAll, runAll } from './run.ts';
 import { selectPixel, setReference } from './results-view.ts';
 
@@ -40,6 +40,7 @@ function main(): void {
   const state = createState();
   $('track-cards').innerHTML = trackCardHtml(1) + trackCardHtml(2);
   state.tracks.push(setupTrack(state, 1), setupTrack(state, 2));
+  setupOptions();
   $('run').addEventListener('click', () => { void runAll(state); });
   $('cancel').addEventListener('click', () => cancelAll(state));
   $('clear-reference').addEventListener('click', () => {

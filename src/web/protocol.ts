@@ -3,11 +3,11 @@
 // come out as transferred Float32Arrays, so the page thread never parses or fits anything.
 import type { RasterGrid } from '../core/grid.ts';
 import type { FitProductKey } from '../core/fit-types.ts';
-import type { PixelFit } from '../cpu/fit.ts';
+import type { PixelFit, PixelSeasons } from '../core/fit-detail.ts';
 import type { FitSummary } from '../pipeline/fit-summary.ts';
-import type { PixelSeasons } from '../cpu/seasons.ts';
 
-export type DeviceChoice = 'auto' | 'gpu' | 'cpu';
+export type { DeviceChoice } from '../pipeline/devices.ts';
+import type { DeviceChoice } from '../pipeline/devices.ts';
 
 export interface FitRequest {
   type: 'fit';

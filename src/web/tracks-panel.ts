@@ -1,5 +1,7 @@
 // The two track cards (stack, mask and incidence inputs), the fit options and the run button.
 import { formatBytes } from './format.ts';
+import { optionDefault } from '../jobs/support/option-table.ts';
+import { FIT_OPTIONS } from '../jobs/fit-options.ts';
 import type { DeviceChoice, FitRequest } from './protocol.ts';
 import { $, type AppState, type Track } from './state.ts';
 
@@ -110,6 +112,20 @@ export function updateRunButton(state: AppState): void {
   $('cancel').hidden = !busy;
 }
 
+/** The panel's defaults: the CLI's, from fit's option table (jobs/fit-options.ts). */
+export const PANEL_DEFAULTS = {
+  maskMin: optionDefault<number>(FIT_OPTIONS, 'mask-min'),
+  tolerance: optionDefault<number>(FIT_OPTIONS, 'tolerance'),
+  minEpochs: optionDefault<number>(FIT_OPTIONS, 'min-epochs'),
+} as const;
+
+/** Puts the table's defaults into the option inputs (once, at start-up). */
+export function setupOptions(): void {
+  $<HTMLInputElement>('opt-mask-min').value = String(PANEL_DEFAULTS.maskMin);
+  $<HTMLInputElement>('opt-tolerance').value = String(PANEL_DEFAULTS.tolerance);
+  $<HTMLInputElement>('opt-min-epochs').value = String(PANEL_DEFAULTS.minEpochs);
+}
+
 export function readOptions(): Omit<FitRequest, 'type' | 'stackFiles' | 'maskFile' | 'incidence'> {
   const num = (id: string, fallback: number): number => {
     const v = $<HTMLInputElement>(id).value.trim();
@@ -119,9 +135,9 @@ export function readOptions(): Omit<FitRequest, 'type' | 'stackFiles' | 'maskFil
   const unit = $<HTMLSelectElement>('opt-unit').value;
   return {
     unit: unit === '' ? null : unit,
-    maskMin: num('opt-mask-min', 0.6),
-    tolerance: num('opt-tolerance', 2),
-    minEpochs: num('opt-min-epochs', 10),
+    maskMin: num('opt-mask-min', PANEL_DEFAULTS.maskMin),
+    tolerance: num('opt-tolerance', PANEL_DEFAULTS.tolerance),
+    minEpochs: num('opt-min-epochs', PANEL_DEFAULTS.minEpochs),
     expectedExtrema: expected === '' ? null : Number(expected),
     device: $<HTMLSelectElement>('opt-device').value as DeviceChoice,
   };

@@ -3,7 +3,7 @@
 // amplitudes with ±1σ error bars and the weighted trend line. Maps are drawn by the CLI's
 // renderer (MapView → src/plot/raster.ts); the plot by src/plot's timeSeriesPlot.
 import type { RasterGrid } from '../core/grid.ts';
-import type { PixelSeasons } from '../cpu/seasons.ts';
+import type { PixelSeasons } from '../core/fit-detail.ts';
 import { robustRange, type RasterQuicklookOptions } from '../plot/raster.ts';
 import { timeSeriesPlot } from '../plot/charts.ts';
 import { lonLatExtent } from '../pipeline/fit-quicklooks.ts';
