@@ -3,25 +3,14 @@
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCommand as run } from './support/run-command.ts';
 import { writeMintpyTimeseries } from '../src/io/mintpy-h5-write-node.ts';
 import { decimalYearToYmd, makeTimeAxis } from '../src/core/time.ts';
 import { decodePng } from '../src/plot/png.ts';
 import type { RasterGrid } from '../src/core/grid.ts';
 import { locatePixel } from '../src/cli/cmd-coupling.ts';
-
-async function run(args: string[]): Promise<{ code: number; stderr: string[] }> {
-  const stderr: string[] = [];
-  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { stderr.push(a.join(' ')); });
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    return { code: await main(args), stderr };
-  } finally {
-    err.mockRestore();
-    log.mockRestore();
-  }
-}
+import { unitScaleToMm } from '../src/pipeline/fit.ts';
 
 const PLANTED_LAG_DAYS = 120;
 const INTERVAL_DAYS = 12;
@@ -32,6 +21,9 @@ let dir: string;
 let stackFile: string;
 let fitDir: string;
 let temperatureCsv: string;
+/** The stack's values (metres) and dates, for stacks of the same motion in other units. */
+let metres: Float32Array;
+let stackDates: string[];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'permasar-coupling-'));
@@ -49,6 +41,8 @@ beforeAll(async () => {
   });
   stackFile = join(dir, 'timeseries.h5');
   await writeMintpyTimeseries(stackFile, { grid, dates: axis.dates, values, unit: 'm' });
+  metres = values;
+  stackDates = axis.dates;
   fitDir = join(dir, 'fit');
   const fit = await run(['fit', stackFile, '--out', fitDir, '--device', 'cpu', '--quiet']);
   expect(fit.stderr).toEqual([]);
@@ -90,6 +84,38 @@ describe('permasar coupling', () => {
     for (const w of full) expect(Math.abs(w.days - expectedThawDays)).toBeLessThan(6);
     const png = decodePng(readFileSync(join(out, 'coupling.png')));
     expect(png.width).toBeGreaterThan(500);
+  });
+
+  it('--wavelength wins over the file\'s WAVELENGTH for a stack in rad; without it the file\'s is used (as fit)', async () => {
+    const args = (stack: string, out: string, extra: string[] = []) =>
+      ['coupling', fitDir, '--stack', stack, '--row', '1', '--col', '2', '--temperature', temperatureCsv, '--out', out, '--quiet', ...extra];
+    const seriesOf = (out: string): number[] => JSON.parse(readFileSync(join(out, 'coupling.json'), 'utf8')).series.displacement_mm;
+    const reference = join(dir, 'wavelength-ref');
+    expect((await run(args(stackFile, reference))).code).toBe(0);
+    const expected = seriesOf(reference);
+    /** The same motion in radians at `encodedWithM`, the file saying `fileWavelengthM`. */
+    const radStack = async (name: string, encodedWithM: number, fileWavelengthM: number): Promise<string> => {
+      const file = join(dir, name);
+      const perMm = 1 / unitScaleToMm('rad', encodedWithM);
+      await writeMintpyTimeseries(file, { grid, dates: stackDates, values: metres.map((m) => m * 1000 * perMm), unit: 'radian', wavelengthM: fileWavelengthM });
+      return file;
+    };
+    const close = (got: number[]) => {
+      expect(got).toHaveLength(expected.length);
+      for (const [i, v] of got.entries()) expect(Math.abs(v - expected[i])).toBeLessThan(2e-3);
+    };
+    // Phases for X band (3.1 cm) in a file that says L band (23.6 cm): the user's option is right.
+    const xBand = await radStack('rad-x.h5', 0.0311, 0.2362);
+    const optionOut = join(dir, 'wavelength-option');
+    const r = await run(args(xBand, optionOut, ['--wavelength', '0.0311']));
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    close(seriesOf(optionOut));
+    // No --wavelength: the file's (not Sentinel-1's default).
+    const lBand = await radStack('rad-l.h5', 0.2362, 0.2362);
+    const fileOut = join(dir, 'wavelength-file');
+    expect((await run(args(lBand, fileOut))).code).toBe(0);
+    close(seriesOf(fileOut));
   });
 
   it('a temperature CSV that does not overlap the stack: one line naming it, no output', async () => {

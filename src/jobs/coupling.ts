@@ -5,7 +5,7 @@
 // The maths is in core/coupling.ts; this job reads, checks and writes.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../core/errors.ts';
+import { InputError, optionError } from '../core/errors.ts';
 import { mapToPixel, pixelCentre, sameGrid, describeGrid, type RasterGrid } from '../core/grid.ts';
 import { DAYS_PER_DECIMAL_YEAR, makeTimeAxis, parseYmd, ymdToDecimalYear, yearFractionToDayOfYear } from '../core/time.ts';
 import { DEFAULT_FIT_OPTIONS } from '../core/fit-types.ts';
@@ -24,7 +24,7 @@ import { openStack } from '../io/stack-node.ts';
 import { readFitFolder, type FitProductName } from '../io/fit-folder-node.ts';
 import { readCsv } from '../io/text-files-node.ts';
 import { csvColumnIndex, parseCsvNumber, type CsvTable } from '../io/csv.ts';
-import { beginOutput } from '../io/output-dir-node.ts';
+import { withOutput } from '../io/output-dir-node.ts';
 import { writeJson } from '../io/text-files-node.ts';
 import { normaliseUnit, unitScaleToMm, SENTINEL1_WAVELENGTH_M } from '../pipeline/fit.ts';
 import { lonLatToGrid } from '../pipeline/grid-crs.ts';
@@ -33,7 +33,8 @@ import { encodePng } from '../plot/png.ts';
 import type { JobContext } from './support/context.ts';
 
 /** Lags examined by default: half a year either way covers one full annual cycle. */
-export const DEFAULT_LAG_RANGE_DAYS: [number, number] = [-182, 182];
+export { DEFAULT_LAG_RANGE_DAYS } from './coupling-options.ts';
+import { DEFAULT_LAG_RANGE_DAYS } from './coupling-options.ts';
 /** Fewer overlapping epochs than this and no correlation or sinusoid is worth reporting. */
 const MIN_OVERLAP_EPOCHS = 10;
 
@@ -78,12 +79,12 @@ export function locatePixelOnGrid(grid: RasterGrid, pixel: CouplingPixel, stackP
   if ('row' in pixel) {
     const { row: rowOption, col: colOption } = pixel;
     if (!Number.isInteger(rowOption) || !Number.isInteger(colOption) || rowOption < 0 || colOption < 0 || rowOption >= grid.height || colOption >= grid.width) {
-      throw new InputError('--row/--col', `(${rowOption}, ${colOption}) is outside the stack's ${grid.height} rows × ${grid.width} columns (0-based)`);
+      throw optionError('row/--col', `(${rowOption}, ${colOption}) is outside the stack's ${grid.height} rows × ${grid.width} columns (0-based)`);
     }
     return { row: rowOption, col: colOption };
   }
   const { lon, lat } = pixel;
-  if (Math.abs(lon) > 180 || Math.abs(lat) > 90) throw new InputError('--lon/--lat', `(${lon}, ${lat}) is not a WGS 84 longitude/latitude`);
+  if (Math.abs(lon) > 180 || Math.abs(lat) > 90) throw optionError('lon/--lat', `(${lon}, ${lat}) is not a WGS 84 longitude/latitude`);
   let x = lon, y = lat;
   if (grid.epsg !== 4326) {
     if (grid.epsg === null && !grid.wkt) throw new InputError(stackPath, 'the stack\'s CRS is unknown, so --lon/--lat cannot be placed on it; use --row/--col');
@@ -95,7 +96,7 @@ export function locatePixelOnGrid(grid: RasterGrid, pixel: CouplingPixel, stackP
     const g = grid.geoTransform;
     const xs = [g[0], g[0] + grid.width * g[1]].sort((a, b) => a - b);
     const ys = [g[3], g[3] + grid.height * g[5]].sort((a, b) => a - b);
-    throw new InputError('--lon/--lat', `(${lon}, ${lat}) is outside the stack's grid (x ${xs[0]}…${xs[1]}, y ${ys[0]}…${ys[1]}${grid.epsg === 4326 ? '' : ` in EPSG:${grid.epsg}`})`);
+    throw optionError('lon/--lat', `(${lon}, ${lat}) is outside the stack's grid (x ${xs[0]}…${xs[1]}, y ${ys[0]}…${ys[1]}${grid.epsg === 4326 ? '' : ` in EPSG:${grid.epsg}`})`);
   }
   return { row: r, col: c };
 }
@@ -120,7 +121,7 @@ export interface CouplingJobOptions {
   lagRangeDays?: [number, number];
   /** Unit of the stack when its file does not say (m|cm|mm|rad). */
   unit?: string | null;
-  /** Radar wavelength for unit rad, metres (default Sentinel-1's). */
+  /** Radar wavelength for unit rad, metres (default: the file's, else Sentinel-1's). */
   wavelengthM?: number;
   overwrite?: boolean;
 }
@@ -137,11 +138,10 @@ export async function couplingJob(inputs: CouplingJobInputs, options: CouplingJo
   const { fit: fitDir, stack: stackPath, temperature: temperaturePath } = inputs;
   const lagRange = options.lagRangeDays ?? DEFAULT_LAG_RANGE_DAYS;
   if (lagRange.length !== 2 || !(lagRange[0] < lagRange[1]) || Math.abs(lagRange[0]) > 730 || Math.abs(lagRange[1]) > 730) {
-    throw new InputError('--lag-range-days', `expected MIN,MAX with MIN < MAX, within ±730 days; got ${lagRange.join(',')}`);
+    throw optionError('lag-range-days', `expected MIN,MAX with MIN < MAX, within ±730 days; got ${lagRange.join(',')}`);
   }
-  const wavelengthM = options.wavelengthM ?? SENTINEL1_WAVELENGTH_M;
   const unitOption = options.unit ? normaliseUnit(options.unit) : null;
-  if (options.unit && !unitOption) throw new InputError('--unit', `expected m|cm|mm|rad, got "${options.unit}"`);
+  if (options.unit && !unitOption) throw optionError('unit', `expected m|cm|mm|rad, got "${options.unit}"`);
 
   // The pixel's series and the fit products at it.
   const stack = await openStack(stackPath);
@@ -154,7 +154,8 @@ export async function couplingJob(inputs: CouplingJobInputs, options: CouplingJo
     ({ row, col } = locatePixelOnGrid(grid, inputs.pixel, stackPath));
     const unit = unitOption ?? stack.unit;
     if (!unit) throw new InputError(stackPath, 'the file does not state its unit; give --unit m|cm|mm|rad');
-    const scaleToMm = unitScaleToMm(unit, stack.wavelengthM ?? wavelengthM);
+    // As fit (pipeline/fit-setup.ts): the option wins over the file, the file over the default.
+    const scaleToMm = unitScaleToMm(unit, options.wavelengthM ?? stack.wavelengthM ?? SENTINEL1_WAVELENGTH_M);
     const block = await stack.readRows(row, 1);
     dates = stack.dates;
     seriesMm = Float64Array.from(dates, (_, d) => block[d * grid.width + col] * scaleToMm);
@@ -270,8 +271,7 @@ export async function couplingJob(inputs: CouplingJobInputs, options: CouplingJo
     },
   };
 
-  const out = await beginOutput(outDir, { overwrite: Boolean(options.overwrite) });
-  try {
+  const written = await withOutput(outDir, { overwrite: Boolean(options.overwrite) }, async (out) => {
     await writeJson(join(out.dir, 'coupling.json'), report);
     // Fig. 7c: temperature (K, left, blue), cumulative LOS displacement (mm, right, grey),
     // 0 °C dashed, time above 0 °C shaded red.
@@ -288,18 +288,15 @@ export async function couplingJob(inputs: CouplingJobInputs, options: CouplingJo
       xRange: [t0, t1],
     });
     await writeFile(join(out.dir, 'coupling.png'), encodePng(chart));
-    await out.commit();
-  } catch (e) {
-    await out.abort();
-    throw e;
-  }
+    return out.outDir;
+  });
 
   {
     const neg = cc.mostNegative;
     ctx.log(`pixel row ${row}, col ${col}: ${used.length} epochs with temperature (${outside} outside its dates dropped)`);
     if (neg) ctx.log(`strongest inverse correlation r = ${neg.r.toFixed(2)} at displacement ${neg.lagDays} days after temperature`);
     ctx.log(`temperature minimum → displacement peak: ${Number.isFinite(sinusoidLagDays) ? `${sinusoidLagDays.toFixed(0)} days (${((sinusoidLagDays / DAYS_PER_DECIMAL_YEAR) * 12).toFixed(1)} months)` : 'not determined'} from annual sinusoids; per year median ${Number.isFinite(medianYearlyLagDays) ? `${medianYearlyLagDays.toFixed(0)} days over ${yearly.length} winters` : 'n/a'}`);
-    ctx.log(`thaw windows (> 273.15 K): ${windows.length}; wrote ${out.outDir}: coupling.json, coupling.png`);
+    ctx.log(`thaw windows (> 273.15 K): ${windows.length}; wrote ${written}: coupling.json, coupling.png`);
   }
   return report as CouplingJobSummary;
 }
