@@ -1,37 +1,23 @@
 // Regenerates the bundled sample in data/sample/ (committed, so `npm start` needs no step
 // before it): a small ascending-track stack in MintPy's layout with its geometry and temporal
 // coherence, and the truth it was made from. The stack is one track's view of the known 3-D
-// motion field of data/motion-field.ts; data/sample-desc.ts writes the descending view of the
-// SAME field (data/sample/desc), so `permasar compare` on the two fits has a known answer.
+// motion field of data/motion-field.ts (with the sample's options: data/sample-field.ts);
+// data/sample-desc.ts writes the descending view of the SAME field (data/sample/desc), so
+// `permasar compare` on the two fits has a known answer.
 // Run with `npm run make-sample`.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeRandom } from './synthetic.ts';
-import { makeMotionField, writeTrackMintpy, type MotionField, type MotionFieldOptions } from './motion-field.ts';
+import { writeTrackMintpy } from './motion-field.ts';
+import { SAMPLE_FIELD_OPTIONS, sampleMotionField } from './sample-field.ts';
 import { writeMintpyRasters } from '../src/io/mintpy-h5-write-node.ts';
-import type { RasterGrid } from '../src/core/grid.ts';
-import { makeDescendingSample } from './sample-desc.ts';
 import { regularDates } from './synthetic.ts';
 import { ymdToDecimalYear } from '../src/core/time.ts';
 import { mkdir } from 'node:fs/promises';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sampleDir = path.join(here, 'sample');
-
-/**
- * The sample's field: a patch of the Qinghai–Tibet corridor near Beiluhe (92.9°E, 34.85°N),
- * 0.001° ascending pixels, 0.0013° descending ones, 12-pixel cells, 2 mm noise, the study's
- * span every 12 days.
- */
-export const SAMPLE_FIELD_OPTIONS: MotionFieldOptions = { seed: 20251, cellDeg: 0.012, noiseMm: 2 };
-
-export function sampleMotionField(): MotionField {
-  return makeMotionField(SAMPLE_FIELD_OPTIONS);
-}
-
-/** The ascending sample's grid. */
-export const SAMPLE_ASC_GRID: RasterGrid = sampleMotionField().asc.grid;
 
 export async function makeSample(dir = sampleDir): Promise<void> {
   const asc = path.join(dir, 'asc');

@@ -18,7 +18,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SAMPLE_ASC_GRID, sampleMotionField } from './make-sample.ts';
+import { SAMPLE_ASC_GRID, sampleMotionField } from './sample-field.ts';
 import { makeRandom } from './synthetic.ts';
 import { altFromAmplitude } from '../src/core/alt.ts';
 import type { RasterGrid } from '../src/core/grid.ts';

@@ -1,14 +1,15 @@
 // `permasar alt` and `permasar envelope` end to end on the bundled ALT sample (data/sample-alt.ts)
 // with the true vertical amplitude, and the bad inputs of issue 5: each a one-line error (exit 1,
 // no output folder) or a reported skip, never a silent NaN map.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main, registerCommand } from '../src/cli/main.ts';
+import { registerCommand } from '../src/cli/main.ts';
+import { runCommand } from './support/run-command.ts';
 import { makeAltSample, plantedFrozenWaterContent } from '../data/sample-alt.ts';
-import { SAMPLE_ASC_GRID, sampleMotionField } from '../data/make-sample.ts';
+import { SAMPLE_ASC_GRID, sampleMotionField } from '../data/sample-field.ts';
 import { makeRandom } from '../data/synthetic.ts';
 import { PLANTED_ENVELOPE } from '../data/sample-alt.ts';
 import { writeGeoTiffFile } from '../src/io/geotiff-write-node.ts';
@@ -47,22 +48,10 @@ beforeAll(async () => {
 
 afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
 
-async function run(args: string[]): Promise<{ code: number; errors: string[] }> {
-  const errors: string[] = [];
-  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { errors.push(a.map(String).join(' ')); });
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    return { code: await main(args), errors };
-  } finally {
-    err.mockRestore();
-    log.mockRestore();
-  }
-}
-
 describe('permasar alt', () => {
   it('recovers the planted n at the sites, reports the anomalous ones, writes every product', async () => {
     const out = path.join(dir, 'out-alt');
-    const { code, errors } = await run(['alt', '--amplitude', path.join(dir, 'amplitude_vertical.tif'), '--moisture', path.join(dir, 'alt', 'october_moisture.tif'),
+    const { code, stderr: errors } = await runCommand(['alt', '--amplitude', path.join(dir, 'amplitude_vertical.tif'), '--moisture', path.join(dir, 'alt', 'october_moisture.tif'),
       '--sites', path.join(dir, 'alt', 'alt_sites.csv'), '--out', out, '--device', 'cpu', '--quiet']);
     expect(errors).toEqual([]);
     expect(code).toBe(0);
@@ -101,7 +90,7 @@ describe('permasar alt', () => {
     const outputs: Record<string, { rows: string[][]; header: string[]; n: Float32Array }> = {};
     for (const [label, sites] of [['csv', csv], ['shp', path.join(dir, 'sites.shp')], ['gpkg', `${path.join(dir, 'sites.gpkg')}:boreholes`]]) {
       const out = path.join(dir, `out-sites-${label}`);
-      const { code, errors } = await run(['alt', '--amplitude', path.join(dir, 'amplitude_vertical.tif'), '--moisture', path.join(dir, 'alt', 'october_moisture.tif'),
+      const { code, stderr: errors } = await runCommand(['alt', '--amplitude', path.join(dir, 'amplitude_vertical.tif'), '--moisture', path.join(dir, 'alt', 'october_moisture.tif'),
         '--sites', sites, '--out', out, '--device', 'cpu', '--quiet']);
       expect(errors).toEqual([]);
       expect(code).toBe(0);
@@ -132,7 +121,7 @@ describe('permasar alt', () => {
 
   it('envelope recovers a planted 55 mm crossing', async () => {
     const out = path.join(dir, 'out-env');
-    const { code, errors } = await run(['envelope', '--amplitude', path.join(dir, 'amplitude_wide.tif'), '--alt-ref', path.join(dir, 'reference_alt_wide.tif'), '--out', out, '--quiet']);
+    const { code, stderr: errors } = await runCommand(['envelope', '--amplitude', path.join(dir, 'amplitude_wide.tif'), '--alt-ref', path.join(dir, 'reference_alt_wide.tif'), '--out', out, '--quiet']);
     expect(errors).toEqual([]);
     expect(code).toBe(0);
     const env = JSON.parse(await readFile(path.join(out, 'envelope.json'), 'utf8'));
@@ -156,7 +145,7 @@ describe('permasar alt', () => {
       const extra = await setup(dir);
       const args = ['alt', '--amplitude', path.join(dir, 'amplitude_vertical.tif'), '--moisture', path.join(dir, 'alt', 'october_moisture.tif'), '--out', out, '--device', 'cpu', '--quiet'];
       // Later options win in parseArgs, so the case's own --amplitude/--moisture replace the defaults.
-      const { code, errors } = await run([...args, ...extra]);
+      const { code, stderr: errors } = await runCommand([...args, ...extra]);
       expect(code).toBe(1);
       expect(errors).toHaveLength(1);
       expect(errors[0]).not.toContain('\n');

@@ -4,7 +4,7 @@
 // overlap: every class matches the truth by construction, counts add up, the decomposition
 // recovers up/east, bad inputs give one-line errors. CPU path (the GPU kernel's parity is
 // test/compare-parity.test.ts).
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,7 +23,7 @@ import { runCompareCommand } from '../src/cli/cmd-compare.ts';
 import { crsTransform, countReasons } from '../src/pipeline/compare.ts';
 import { resampleToGrid } from '../src/core/resample.ts';
 import { readRaster } from '../src/io/raster-node.ts';
-import { main } from '../src/cli/main.ts';
+import { runCommand } from './support/run-command.ts';
 import { registerCommand } from '../src/cli/main.ts';
 import { InputError } from '../src/core/errors.ts';
 
@@ -301,18 +301,7 @@ describe('permasar compare on a known motion field', () => {
 
   describe('bad inputs give one line naming the file', () => {
     registerCommand('compare', async () => (await import('../src/cli/cmd-compare.ts')).compareCommand);
-    async function cli(args: string[]): Promise<{ code: number; error: string }> {
-      const lines: string[] = [];
-      const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { lines.push(a.map(String).join(' ')); });
-      const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-      try {
-        const code = await main(args);
-        return { code, error: lines.join('\n') };
-      } finally {
-        spy.mockRestore();
-        log.mockRestore();
-      }
-    }
+    const cli = async (args: string[]) => { const r = await runCommand(args); return { code: r.code, error: r.stderr.join('\n') }; };
 
     it('non-overlapping grids', async () => {
       const far = makeMotionField({ west: 100, north: 30 });

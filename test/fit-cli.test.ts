@@ -1,7 +1,6 @@
 // End to end: `permasar fit` as a user runs it (the real bin, a real HDF5 file, real GeoTIFFs
 // read back with geotiff.js and GDAL), and every bad input answered with one line and exit ≠ 0.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFile } from 'node:child_process';
 import { gdalinfoJson } from './support/gdal.ts';
 import { mkdtemp, writeFile, readFile, readdir, truncate, mkdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -12,17 +11,9 @@ import { generateStack } from '../data/synthetic.ts';
 import { writeMintpyTimeseries, writeMintpyRasters } from '../src/io/mintpy-h5-write-node.ts';
 import { writeGeoTiffFile } from '../src/io/geotiff-write-node.ts';
 import type { RasterGrid } from '../src/core/grid.ts';
+import { runBin } from './support/run-command.ts';
 
-const bin = path.resolve('bin/permasar.mjs');
 const seed = (Date.now() ^ (Math.random() * 2 ** 31)) >>> 0;
-
-function permasar(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, FORCE_COLOR: '0' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 async function readTif(file: string) {
   const buffer = await readFile(file);
@@ -47,7 +38,7 @@ beforeAll(async () => {
 describe(`permasar fit on a MintPy file (seed ${seed})`, () => {
   it('writes georeferenced products that match the truth, GDAL reads them', async () => {
     const out = path.join(dir, 'out-h5');
-    const r = await permasar(['fit', stackFile, '--out', out, '--device', 'cpu']);
+    const r = await runBin(['fit', stackFile, '--out', out, '--device', 'cpu']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const files = await readdir(out);
@@ -100,7 +91,7 @@ describe(`permasar fit on a MintPy file (seed ${seed})`, () => {
     await Promise.all(stack.axis.dates.map((date, d) =>
       writeGeoTiffFile(path.join(folder, `S1_${date}_los.tif`), grid, stack.values.slice(d * n, (d + 1) * n), { sampleType: 'float32' })));
     const out = path.join(dir, 'out-tif');
-    const r = await permasar(['fit', folder, '--unit', 'mm', '--out', out, '--device', 'cpu', '--incidence', '39']);
+    const r = await runBin(['fit', folder, '--unit', 'mm', '--out', out, '--device', 'cpu', '--incidence', '39']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const a = await readTif(path.join(dir, 'out-h5', 'rate.tif'));
@@ -158,7 +149,7 @@ describe('bad input: one line naming the file, exit ≠ 0, nothing written', () 
     ];
     // The device is fixed to the CPU: these errors do not depend on it, and a GPU probe per case
     // would only slow the test.
-    const results = await Promise.all(cases.map(([args]) => permasar([...args, ...(args.includes('--device') ? [] : ['--device', 'cpu'])])));
+    const results = await Promise.all(cases.map(([args]) => runBin([...args, ...(args.includes('--device') ? [] : ['--device', 'cpu'])])));
     results.forEach((r, i) => {
       const [args, pattern] = cases[i];
       const lines = r.stderr.trim().split('\n');

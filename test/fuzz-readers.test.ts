@@ -12,12 +12,12 @@
 // by GDAL's ogr2ogr from the hazards fixture (skipped loudly without gdal-bin, like every GDAL
 // check; CI requires it).
 // Replay: the seed is in the describe name; PERMASAR_FUZZ_SEED=<seed> reruns the same cases.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, mkdir, readFile, rm, writeFile, copyFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../src/cli/main.ts';
+import { runCommand } from './support/run-command.ts';
 import { generateStack, makeRandom } from '../data/synthetic.ts';
 import { writeMintpyRasters, writeMintpyTimeseries } from '../src/io/mintpy-h5-write-node.ts';
 import { writeLicsbasCum } from '../src/io/licsbas-h5-write-node.ts';
@@ -416,22 +416,7 @@ async function placeShapefile(bytes: Uint8Array, caseDir: string, ext: string): 
   return f;
 }
 
-async function runCli(args: string[]): Promise<{ code: number | 'timeout'; errors: string[] }> {
-  const errors: string[] = [];
-  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { errors.push(a.map(String).join(' ')); });
-  const warn = vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => { errors.push(a.map(String).join(' ')); });
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const limit = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), caseLimitMs); });
-    return { code: await Promise.race([main(args), limit]), errors };
-  } finally {
-    clearTimeout(timer);
-    err.mockRestore();
-    warn.mockRestore();
-    log.mockRestore();
-  }
-}
+const runCli = (args: string[]) => runCommand(args, { timeoutMs: caseLimitMs });
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'permasar-fuzz-'));
@@ -445,7 +430,7 @@ beforeAll(async () => {
   await writeMintpyTimeseries(radarStackFile(), { grid: radarGrid, dates: stackDates, values: stackValuesM, unit: 'm' });
   fitDir = path.join(dir, 'fit');
   const base = await runCli(['fit', stackFile, '--out', fitDir, '--device', 'cpu', '--quiet']);
-  if (base.code !== 0) throw new Error(`fuzz: the base fit failed: ${base.errors.join(' | ')}`);
+  if (base.code !== 0) throw new Error(`fuzz: the base fit failed: ${base.stderr.join(' | ')}`);
   const rate = (await (await readFitFolder(fitDir)).readProduct('rate')).data;
   const fitted = rate.findIndex((v) => Number.isFinite(v));
   if (fitted < 0) throw new Error('fuzz: the base fit has no pixel with a rate');
@@ -467,8 +452,8 @@ describe(`reader fuzzing (seed ${seed}; replay with PERMASAR_FUZZ_SEED=${seed})`
       const check = async (caseName: string, mustFail: boolean, file: string, out: string) => {
         const r = await runCli(reader.args({ file, out }));
         const label = `${reader.name} / ${caseName}`;
-        const nonWarnings = r.errors.filter((e) => !/^permasar \w+: WARNING: /.test(e));
-        if (process.env.PERMASAR_FUZZ_VERBOSE) console.log(`${label}: exit ${r.code}: ${r.errors.join(' | ').slice(0, 240)}`);
+        const nonWarnings = r.stderr.filter((e) => !/^permasar \w+: WARNING: /.test(e));
+        if (process.env.PERMASAR_FUZZ_VERBOSE) console.log(`${label}: exit ${r.code}: ${r.stderr.join(' | ').slice(0, 240)}`);
         if (r.code === 'timeout') { problems.push(`${label}: no answer within ${caseLimitMs / 1000} s`); return; }
         if (r.code === 0) {
           accepted++;
@@ -477,8 +462,8 @@ describe(`reader fuzzing (seed ${seed}; replay with PERMASAR_FUZZ_SEED=${seed})`
           return;
         }
         refused++;
-        if (r.code !== 1) problems.push(`${label}: exit ${r.code} (internal error): ${r.errors.join(' | ').slice(0, 400)}`);
-        else if (nonWarnings.length !== 1 || nonWarnings[0].includes('\n')) problems.push(`${label}: not one line: ${JSON.stringify(r.errors).slice(0, 400)}`);
+        if (r.code !== 1) problems.push(`${label}: exit ${r.code} (internal error): ${r.stderr.join(' | ').slice(0, 400)}`);
+        else if (nonWarnings.length !== 1 || nonWarnings[0].includes('\n')) problems.push(`${label}: not one line: ${JSON.stringify(r.stderr).slice(0, 400)}`);
         else if (/\n\s+at |\bat .*\.(ts|js):\d+/.test(nonWarnings[0])) problems.push(`${label}: stack trace: ${nonWarnings[0].slice(0, 300)}`);
         // eslint-disable-next-line no-control-regex
         else if (/[\u0000-\u001f]/.test(nonWarnings[0]) || nonWarnings[0].length > 600) problems.push(`${label}: not a printable line of sane length: ${JSON.stringify(nonWarnings[0].slice(0, 300))}`);
@@ -497,7 +482,7 @@ describe(`reader fuzzing (seed ${seed}; replay with PERMASAR_FUZZ_SEED=${seed})`
         const started = performance.now();
         const r = await runCli(reader.args({ file, out: path.join(caseDir, 'out') }));
         caseLimitMs = Math.max(MIN_CASE_LIMIT_MS, 15 * (performance.now() - started));
-        expect(r, `${reader.name}: the unmutated file`).toEqual({ code: 0, errors: [] });
+        expect(r, `${reader.name}: the unmutated file`).toMatchObject({ code: 0, stderr: [] });
       }
       for (let i = 0; i < reader.cases; i++) {
         const mutation = reader.mutations[i % reader.mutations.length];

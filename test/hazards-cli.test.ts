@@ -3,30 +3,17 @@ import { mkdtempSync, readFileSync, existsSync, writeFileSync, readdirSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { runCommand } from './support/run-command.ts';
 import { decodePng } from '../src/plot/png.ts';
 
 const FIXTURE = 'data/fixtures/hazards';
-
-async function run(args: string[]): Promise<{ code: number; stderr: string[]; stdout: string[] }> {
-  const stderr: string[] = [];
-  const stdout: string[] = [];
-  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { stderr.push(a.join(' ')); });
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { stdout.push(a.join(' ')); });
-  try {
-    return { code: await main(args), stderr, stdout };
-  } finally {
-    err.mockRestore();
-    log.mockRestore();
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 
 describe('permasar hazards', () => {
   it('writes the Fig. 10b table, long CSV, chart and near_features for the fixture', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'permasar-hazards-')), 'results');
-    const r = await run(['hazards', '--lines', `${FIXTURE}/corridor.geojson`, '--features', `${FIXTURE}/thermokarst.geojson`, '--out', out, '--quiet']);
+    const r = await runCommand(['hazards', '--lines', `${FIXTURE}/corridor.geojson`, '--features', `${FIXTURE}/thermokarst.geojson`, '--out', out, '--quiet']);
     expect(r.stderr).toEqual([]);
     expect(r.code).toBe(0);
     const expected = JSON.parse(readFileSync(`${FIXTURE}/expected.json`, 'utf8')) as { counts: Record<string, Record<string, number[]>> };
@@ -64,25 +51,25 @@ describe('permasar hazards', () => {
     const noClass = join(dir, 'lines.geojson');
     writeFileSync(noClass, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { highway: 'G109' }, geometry: { type: 'LineString', coordinates: [[92, 35], [92, 35.1]] } }] }));
     const out = join(dir, 'out');
-    const r = await run(['hazards', '--lines', noClass, '--features', `${FIXTURE}/thermokarst.geojson`, '--out', out]);
+    const r = await runCommand(['hazards', '--lines', noClass, '--features', `${FIXTURE}/thermokarst.geojson`, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toHaveLength(1);
     expect(r.stderr[0]).toContain(noClass);
     expect(r.stderr[0]).toContain('"class"');
     expect(existsSync(out)).toBe(false);
 
-    const withOption = await run(['hazards', '--lines', noClass, '--class-property', 'highway', '--features', `${FIXTURE}/thermokarst.geojson`, '--out', out, '--quiet']);
+    const withOption = await runCommand(['hazards', '--lines', noClass, '--class-property', 'highway', '--features', `${FIXTURE}/thermokarst.geojson`, '--out', out, '--quiet']);
     expect(withOption.code).toBe(0);
 
     const seam = join(dir, 'seam.geojson');
     writeFileSync(seam, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { class: 'railway' }, geometry: { type: 'LineString', coordinates: [[179.99, 65], [179.999, 65.01]] } }] }));
-    const r2 = await run(['hazards', '--lines', seam, '--features', `${FIXTURE}/thermokarst.geojson`, '--out', join(dir, 'out2')]);
+    const r2 = await runCommand(['hazards', '--lines', seam, '--features', `${FIXTURE}/thermokarst.geojson`, '--out', join(dir, 'out2')]);
     expect(r2.code).toBe(1);
     expect(r2.stderr).toHaveLength(1);
     expect(r2.stderr[0]).toMatch(new RegExp(`${seam.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*antimeridian`));
     expect(readdirSync(dir).filter((n) => n.startsWith('out2'))).toEqual([]);
 
-    const badBuffers = await run(['hazards', '--lines', noClass, '--features', `${FIXTURE}/thermokarst.geojson`, '--out', join(dir, 'out3'), '--buffers', '500,-1']);
+    const badBuffers = await runCommand(['hazards', '--lines', noClass, '--features', `${FIXTURE}/thermokarst.geojson`, '--out', join(dir, 'out3'), '--buffers', '500,-1']);
     expect(badBuffers.code).toBe(1);
     expect(badBuffers.stderr[0]).toContain('--buffers');
   });

@@ -1,12 +1,12 @@
 // Input sanity (issue 11): an auxiliary raster that cannot be what it claims is a one-line error
 // naming the file (exit 1, nothing in --out); a stack whose values look like the wrong unit runs,
 // with one WARNING line naming --unit.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../src/cli/main.ts';
+import { runCommand } from './support/run-command.ts';
 import { generateStack, makeRandom } from '../data/synthetic.ts';
 import { writeMintpyTimeseries, writeMintpyRasters } from '../src/io/mintpy-h5-write-node.ts';
 import { writeGeoTiffFile } from '../src/io/geotiff-write-node.ts';
@@ -19,18 +19,6 @@ const otherGrid: RasterGrid = { ...grid, width: 15 };
 let dir = '';
 let stackM = '';
 let stackMmLabelledM = '';
-
-async function run(args: string[]): Promise<{ code: number; errors: string[] }> {
-  const errors: string[] = [];
-  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { errors.push(a.map(String).join(' ')); });
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    return { code: await main(args), errors };
-  } finally {
-    err.mockRestore();
-    log.mockRestore();
-  }
-}
 
 const tif = (name: string, g: RasterGrid, values: Float32Array) => writeGeoTiffFile(path.join(dir, name), g, values, { sampleType: 'float32' });
 
@@ -62,7 +50,7 @@ afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true });
 describe(`input sanity (seed ${seed})`, () => {
   const refused = async (args: string[], file: string, pattern: RegExp) => {
     const out = path.join(dir, `out-${Math.random().toString(36).slice(2)}`);
-    const { code, errors } = await run([...args, '--out', out]);
+    const { code, stderr: errors } = await runCommand([...args, '--out', out]);
     expect(code).toBe(1);
     expect(errors).toHaveLength(1);
     expect(errors[0].split('\n')).toHaveLength(1);
@@ -98,13 +86,13 @@ describe(`input sanity (seed ${seed})`, () => {
   });
 
   it('accepts a real coherence mask (NaN allowed) and a stack in its unit without a word on stderr', async () => {
-    const { code, errors } = await run(['fit', stackM, '--mask', path.join(dir, 'coherence.tif'), '--incidence', path.join(dir, 'incidence.tif'), '--out', path.join(dir, 'out-ok'), '--device', 'cpu', '--quiet']);
+    const { code, stderr: errors } = await runCommand(['fit', stackM, '--mask', path.join(dir, 'coherence.tif'), '--incidence', path.join(dir, 'incidence.tif'), '--out', path.join(dir, 'out-ok'), '--device', 'cpu', '--quiet']);
     expect(errors).toEqual([]);
     expect(code).toBe(0);
   });
 
   it('warns once, naming --unit, about a stack in mm labelled m, and still runs', async () => {
-    const { code, errors } = await run(['fit', stackMmLabelledM, '--out', path.join(dir, 'out-warn'), '--device', 'cpu', '--quiet', '--tile-rows', '2']);
+    const { code, stderr: errors } = await runCommand(['fit', stackMmLabelledM, '--out', path.join(dir, 'out-warn'), '--device', 'cpu', '--quiet', '--tile-rows', '2']);
     expect(code).toBe(0);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^permasar fit: WARNING: .*timeseries_mm_as_m\.h5: values up to .* m, more than 10 m of displacement: is the unit right\? \(--unit m\|cm\|mm\|rad\)$/);

@@ -3,7 +3,7 @@
 // amplitudes projected; `alt` on the multi-band vertical amplitude → ALT by year (Eq. 2) and its
 // trend. Bad inputs: one line each, exit 1, nothing left in --out.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,19 +19,11 @@ import { DEFAULT_FIT_OPTIONS } from '../src/core/fit-types.ts';
 import { altFromAmplitude } from '../src/core/alt.ts';
 import type { RasterGrid } from '../src/core/grid.ts';
 import { GDAL_AVAILABLE, gdalinfoJson } from './support/gdal.ts';
+import { runBin } from './support/run-command.ts';
 
-const bin = path.resolve('bin/permasar.mjs');
 const seed = (Math.random() * 2 ** 31) >>> 0;
 console.log(`seasons-cli seed ${seed}`);
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-
-function permasar(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, FORCE_COLOR: '0' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 const grid: RasterGrid = { width: 20, height: 9, geoTransform: [92.9, 0.001, 0, 34.86, 0, -0.001], epsg: 4326 };
 const INCIDENCE_DEG = 39;
@@ -53,7 +45,7 @@ function close(a: number, b: number, tol: number): boolean {
 describe(`seasons → vertical → alt (seed ${seed})`, () => {
   it('writes the by-year products the reference computes, and vertical and alt take them', async () => {
     const out = path.join(dir, 'seasons');
-    const r = await permasar(['seasons', stackFile, '--out', out, '--device', 'cpu', '--incidence', String(INCIDENCE_DEG), '--quiet']);
+    const r = await runBin(['seasons', stackFile, '--out', out, '--device', 'cpu', '--incidence', String(INCIDENCE_DEG), '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const files = await readdir(out);
@@ -94,7 +86,7 @@ describe(`seasons → vertical → alt (seed ${seed})`, () => {
 
     // vertical on the seasons folder: every year's amplitude / cos(incidence).
     const vout = path.join(dir, 'vertical');
-    const rv = await permasar(['vertical', out, '--out', vout, '--device', 'cpu', '--quiet']);
+    const rv = await runBin(['vertical', out, '--out', vout, '--device', 'cpu', '--quiet']);
     expect(rv.stderr).toBe('');
     expect(rv.code).toBe(0);
     const factor = 1 / Math.cos((INCIDENCE_DEG * Math.PI) / 180);
@@ -112,7 +104,7 @@ describe(`seasons → vertical → alt (seed ${seed})`, () => {
     // alt on the multi-band vertical amplitude, constant N and n: Eq. 2 per year, and its slope.
     const aout = path.join(dir, 'alt');
     const N = 0.4, nFrozen = 0.05;
-    const ra = await permasar(['alt', '--amplitude', verticalFile, '--moisture', String(N), '--n', String(nFrozen), '--out', aout, '--device', 'cpu', '--quiet']);
+    const ra = await runBin(['alt', '--amplitude', verticalFile, '--moisture', String(N), '--n', String(nFrozen), '--out', aout, '--device', 'cpu', '--quiet']);
     expect(ra.stderr).toBe('');
     expect(ra.code).toBe(0);
     const altYears: Float32Array[] = [];
@@ -165,7 +157,7 @@ describe('bad inputs: one line, exit 1, nothing written', () => {
   for (const [name, args, message] of cases) {
     it(name, async () => {
       const a = await args();
-      const r = await permasar(a);
+      const r = await runBin(a);
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(message);

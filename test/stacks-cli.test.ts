@@ -2,14 +2,14 @@
 // series, MintPy in radar coordinates geocoded after the fit, date selection and re-referencing,
 // and their one-line refusals. Runs the CLI in-process (main()), reads the GeoTIFFs back with
 // geotiff.js. Replay: the seed is in the describe names.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fromArrayBuffer } from 'geotiff';
 import h5wasm from 'h5wasm/node';
-import { main } from '../src/cli/main.ts';
+import { runCommand, type CommandResult } from './support/run-command.ts';
 import { generateStack, makeRandom } from '../data/synthetic.ts';
 import { writeMintpyRasters, writeMintpyTimeseries } from '../src/io/mintpy-h5-write-node.ts';
 import { writeLicsbasCum } from '../src/io/licsbas-h5-write-node.ts';
@@ -19,20 +19,6 @@ import { EARTH_RADIUS_M } from '../src/core/geocode.ts';
 
 const seed = Number(process.env.PERMASAR_SEED ?? ((Date.now() ^ (Math.random() * 2 ** 31)) >>> 0));
 let dir = '';
-
-async function cli(args: string[]): Promise<{ code: number; errors: string[] }> {
-  const errors: string[] = [];
-  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { errors.push(a.map(String).join(' ')); });
-  const warn = vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => { errors.push(a.map(String).join(' ')); });
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    return { code: await main(args), errors };
-  } finally {
-    err.mockRestore();
-    warn.mockRestore();
-    log.mockRestore();
-  }
-}
 
 async function readTif(file: string): Promise<{ data: Float32Array; width: number; height: number; geoTransform: number[] }> {
   const buffer = await readFile(file);
@@ -48,9 +34,9 @@ async function readTif(file: string): Promise<{ data: Float32Array; width: numbe
   return { data: band, width: image.getWidth(), height: image.getHeight(), geoTransform: [x0, dx, 0, y0, 0, dy] };
 }
 
-function expectOneLineRefusal(r: { code: number; errors: string[] }, mentions: string | RegExp): void {
+function expectOneLineRefusal(r: CommandResult, mentions: string | RegExp): void {
   expect(r.code).toBe(1);
-  const lines = r.errors.filter((e) => !/WARNING/.test(e));
+  const lines = r.stderr.filter((e) => !/WARNING/.test(e));
   expect(lines).toHaveLength(1);
   expect(lines[0]).not.toContain('\n');
   expect(lines[0]).toMatch(mentions);
@@ -92,8 +78,8 @@ describe(`LiCSBAS cum.h5 (seed ${seed})`, () => {
   it('fits as the MintPy file of the same series does, on exactly the same grid, with the LOS vector as geometry', async () => {
     const outL = path.join(dir, 'fit-licsbas');
     const outM = path.join(dir, 'fit-mintpy');
-    expect(await cli(['fit', cumFile, '--out', outL, '--device', 'cpu', '--quiet'])).toEqual({ code: 0, errors: [] });
-    expect(await cli(['fit', mintpyFile, '--out', outM, '--device', 'cpu', '--quiet'])).toEqual({ code: 0, errors: [] });
+    expect(await runCommand(['fit', cumFile, '--out', outL, '--device', 'cpu', '--quiet'])).toMatchObject({ code: 0, stderr: [] });
+    expect(await runCommand(['fit', mintpyFile, '--out', outM, '--device', 'cpu', '--quiet'])).toMatchObject({ code: 0, stderr: [] });
     // The grid: LiCSBAS's corner_lat/lon are the first pixel's centre, GDAL's corner half a post away.
     await h5wasm.ready;
     const f = new h5wasm.File(cumFile, 'r');
@@ -135,7 +121,7 @@ describe(`LiCSBAS cum.h5 (seed ${seed})`, () => {
     }
     // vertical divides by U = cos(incidence).
     const outV = path.join(dir, 'vertical-licsbas');
-    expect(await cli(['vertical', outL, '--out', outV, '--quiet'])).toEqual({ code: 0, errors: [] });
+    expect(await runCommand(['vertical', outL, '--out', outV, '--quiet'])).toMatchObject({ code: 0, stderr: [] });
     const rv = await readTif(path.join(outV, 'rate_vertical.tif'));
     for (let p = 0; p < n; p++) {
       if (Number.isNaN(rateL.data[p])) continue;
@@ -157,8 +143,8 @@ describe(`LiCSBAS cum.h5 (seed ${seed})`, () => {
     const { writeGeoTiffFile } = await import('../src/io/geotiff-write-node.ts');
     await writeGeoTiffFile(path.join(dir, 'mask.geo.tif'), grid, mask, { sampleType: 'float32' });
     const out = path.join(dir, 'fit-licsbas-tifs');
-    const r = await cli(['fit', cumNoLos, '--geometry', path.join(dir, '021D_05266.geo.N.tif'), '--mask', path.join(dir, 'mask.geo.tif'), '--out', out, '--device', 'cpu', '--quiet']);
-    expect(r).toEqual({ code: 0, errors: [] });
+    const r = await runCommand(['fit', cumNoLos, '--geometry', path.join(dir, '021D_05266.geo.N.tif'), '--mask', path.join(dir, 'mask.geo.tif'), '--out', out, '--device', 'cpu', '--quiet']);
+    expect(r).toMatchObject({ code: 0, stderr: [] });
     const inc = await readTif(path.join(out, 'incidence.tif'));
     for (let p = 0; p < n; p++) expect(Math.abs(inc.data[p] - incidence[p])).toBeLessThan(1e-3);
     const rate = await readTif(path.join(out, 'rate.tif'));
@@ -177,9 +163,9 @@ describe(`LiCSBAS cum.h5 (seed ${seed})`, () => {
       const file = path.join(dir, name);
       await writeLicsbasCum(file, input);
       const out = path.join(dir, `out-${name}`);
-      const r = await cli(['fit', file, '--out', out, '--device', 'cpu', '--quiet']);
+      const r = await runCommand(['fit', file, '--out', out, '--device', 'cpu', '--quiet']);
       expectOneLineRefusal(r, message);
-      expect(r.errors[0]).toContain(name);
+      expect(r.stderr[0]).toContain(name);
       expect(existsSync(out)).toBe(false);
     }
   });
@@ -224,7 +210,7 @@ describe(`MintPy in radar coordinates (seed ${seed})`, () => {
 
   it('fits in radar geometry, keeps radar/, geocodes every product by the nearest radar pixel, NaN outside the footprint and no holes inside', async () => {
     const out = path.join(dir, 'fit-radar');
-    expect(await cli(['fit', tsFile, '--geometry', geomFile, '--out', out, '--device', 'cpu', '--quiet'])).toEqual({ code: 0, errors: [] });
+    expect(await runCommand(['fit', tsFile, '--geometry', geomFile, '--out', out, '--device', 'cpu', '--quiet'])).toMatchObject({ code: 0, stderr: [] });
     const radarRate = await readTif(path.join(out, 'radar', 'rate.tif'));
     expect([radarRate.width, radarRate.height]).toEqual([width, height]);
     expect(radarRate.geoTransform[0]).toBeNaN(); // radar coordinates: no map
@@ -289,20 +275,20 @@ describe(`MintPy in radar coordinates (seed ${seed})`, () => {
 
   it('--lalo-step sets the map pixel size', async () => {
     const out = path.join(dir, 'fit-radar-step');
-    expect(await cli(['fit', tsFile, '--geometry', geomFile, '--lalo-step', '0.0005', '--out', out, '--device', 'cpu', '--quiet'])).toEqual({ code: 0, errors: [] });
+    expect(await runCommand(['fit', tsFile, '--geometry', geomFile, '--lalo-step', '0.0005', '--out', out, '--device', 'cpu', '--quiet'])).toMatchObject({ code: 0, stderr: [] });
     const t = await readTif(path.join(out, 'rate.tif'));
     expect(t.geoTransform[1]).toBeCloseTo(0.0005, 12);
     expect(t.geoTransform[5]).toBeCloseTo(-0.0005, 12);
   });
 
   it('refuses in one line: no --geometry, a geometry of another shape, a lookup of another shape than its angles', async () => {
-    let r = await cli(['fit', tsFile, '--out', path.join(dir, 'r1'), '--device', 'cpu', '--quiet']);
+    let r = await runCommand(['fit', tsFile, '--out', path.join(dir, 'r1'), '--device', 'cpu', '--quiet']);
     expectOneLineRefusal(r, /radar coordinates.*--geometry/);
     const other = path.join(dir, 'radar', 'geometryRadar-small.h5');
     const small = radarCodedGrid(width - 1, height);
     const m = (width - 1) * height;
     await writeMintpyRasters(other, small, { latitude: latitude.slice(0, m), longitude: longitude.slice(0, m), incidenceAngle: new Float32Array(m).fill(35), azimuthAngle: new Float32Array(m).fill(102) }, 'geometry');
-    r = await cli(['fit', tsFile, '--geometry', other, '--out', path.join(dir, 'r2'), '--device', 'cpu', '--quiet']);
+    r = await runCommand(['fit', tsFile, '--geometry', other, '--out', path.join(dir, 'r2'), '--device', 'cpu', '--quiet']);
     expectOneLineRefusal(r, /geometryRadar-small\.h5.*27×22 in radar coordinates but the stack is 28×22/);
     // latitude of another shape than incidenceAngle (written as a separate file layout by hand).
     const bad = path.join(dir, 'radar', 'geometryRadar-badlat.h5');
@@ -312,7 +298,7 @@ describe(`MintPy in radar coordinates (seed ${seed})`, () => {
     f.create_dataset({ name: 'latitude', data: latitude.slice(0, n - width), shape: [height - 1, width], dtype: '<f' });
     f.create_dataset({ name: 'longitude', data: longitude, shape: [height, width], dtype: '<f' });
     f.close();
-    r = await cli(['fit', tsFile, '--geometry', bad, '--out', path.join(dir, 'r3'), '--device', 'cpu', '--quiet']);
+    r = await runCommand(['fit', tsFile, '--geometry', bad, '--out', path.join(dir, 'r3'), '--device', 'cpu', '--quiet']);
     expectOneLineRefusal(r, /geometryRadar-badlat\.h5.*"latitude" is 28×21 but "incidenceAngle" is 28×22/);
     for (const o of ['r1', 'r2', 'r3']) expect(existsSync(path.join(dir, o))).toBe(false);
   });
@@ -350,11 +336,11 @@ describe(`date selection and re-referencing (seed ${seed})`, () => {
     const excludeList = path.join(dir, 'sel', 'exclude.txt');
     await writeFile(excludeList, `# bad dates\n${dates[10]}\n${dates[11]}\n`);
     const out = path.join(dir, 'sel-dates');
-    const r = await cli(['fit', file, '--start-date', `${start.slice(0, 4)}-${start.slice(4, 6)}-${start.slice(6)}`, '--end-date', end,
+    const r = await runCommand(['fit', file, '--start-date', `${start.slice(0, 4)}-${start.slice(4, 6)}-${start.slice(6)}`, '--end-date', end,
       '--exclude-date', `${dates[20]},19990101`, '--exclude-date', excludeList, '--out', out, '--device', 'cpu', '--quiet']);
     expect(r.code).toBe(0);
-    expect(r.errors).toHaveLength(1);
-    expect(r.errors[0]).toMatch(/WARNING: --exclude-date 19990101 is not a date of .*timeseries\.h5/);
+    expect(r.stderr).toHaveLength(1);
+    expect(r.stderr[0]).toMatch(/WARNING: --exclude-date 19990101 is not a date of .*timeseries\.h5/);
     const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     const expected = dates.filter((d) => d >= start && d <= end && ![dates[10], dates[11], dates[20]].includes(d));
     expect(summary.dates).toEqual(expected);
@@ -366,10 +352,10 @@ describe(`date selection and re-referencing (seed ${seed})`, () => {
 
   it('--ref-yx / --ref-lalo: rate 0 at the reference, every other rate shifted by minus its rate', async () => {
     const plain = path.join(dir, 'sel-plain'), byYx = path.join(dir, 'sel-ref-yx'), byLalo = path.join(dir, 'sel-ref-lalo');
-    expect((await cli(['fit', file, '--out', plain, '--device', 'cpu', '--quiet'])).code).toBe(0);
-    expect(await cli(['fit', file, '--ref-yx', `${refRow},${refCol}`, '--out', byYx, '--device', 'cpu', '--quiet'])).toEqual({ code: 0, errors: [] });
+    expect((await runCommand(['fit', file, '--out', plain, '--device', 'cpu', '--quiet'])).code).toBe(0);
+    expect(await runCommand(['fit', file, '--ref-yx', `${refRow},${refCol}`, '--out', byYx, '--device', 'cpu', '--quiet'])).toMatchObject({ code: 0, stderr: [] });
     const lat = 34.86 - 0.001 * (refRow + 0.5), lon = 92.9 + 0.001 * (refCol + 0.5);
-    expect(await cli(['fit', file, '--ref-lalo', `${lat},${lon}`, '--out', byLalo, '--device', 'cpu', '--quiet'])).toEqual({ code: 0, errors: [] });
+    expect(await runCommand(['fit', file, '--ref-lalo', `${lat},${lon}`, '--out', byLalo, '--device', 'cpu', '--quiet'])).toMatchObject({ code: 0, stderr: [] });
     const rate0 = (await readTif(path.join(plain, 'rate.tif'))).data;
     const rate1 = (await readTif(path.join(byYx, 'rate.tif'))).data;
     const rate2 = (await readTif(path.join(byLalo, 'rate.tif'))).data;
@@ -393,21 +379,21 @@ describe(`date selection and re-referencing (seed ${seed})`, () => {
   it('refuses a reference pixel without data or outside the stack, in one line, and seasons takes the options too', async () => {
     const empty = stack.truth.noData.findIndex((v, p) => v === 1 && stack.values.every((_, i) => i % n !== p || Number.isNaN(stack.values[i])));
     if (empty >= 0) {
-      const r = await cli(['fit', file, '--ref-yx', `${Math.floor(empty / grid.width)},${empty % grid.width}`, '--out', path.join(dir, 'x1'), '--device', 'cpu', '--quiet']);
+      const r = await runCommand(['fit', file, '--ref-yx', `${Math.floor(empty / grid.width)},${empty % grid.width}`, '--out', path.join(dir, 'x1'), '--device', 'cpu', '--quiet']);
       expectOneLineRefusal(r, /--ref-yx.*has no data at any date/);
     }
-    let r = await cli(['fit', file, '--ref-lalo', '35.5,92.9', '--out', path.join(dir, 'x2'), '--device', 'cpu', '--quiet']);
+    let r = await runCommand(['fit', file, '--ref-lalo', '35.5,92.9', '--out', path.join(dir, 'x2'), '--device', 'cpu', '--quiet']);
     expectOneLineRefusal(r, /--ref-lalo.*35\.5,92\.9 lies outside/);
-    r = await cli(['fit', file, '--ref-yx', `${grid.height},0`, '--out', path.join(dir, 'x3'), '--device', 'cpu', '--quiet']);
+    r = await runCommand(['fit', file, '--ref-yx', `${grid.height},0`, '--out', path.join(dir, 'x3'), '--device', 'cpu', '--quiet']);
     expectOneLineRefusal(r, /--ref-yx.*lies outside/);
-    r = await cli(['fit', file, '--start-date', '2030-01-01', '--out', path.join(dir, 'x4'), '--device', 'cpu', '--quiet']);
+    r = await runCommand(['fit', file, '--start-date', '2030-01-01', '--out', path.join(dir, 'x4'), '--device', 'cpu', '--quiet']);
     expectOneLineRefusal(r, /no date left/);
-    r = await cli(['fit', file, '--exclude-date', '2019-02-30', '--out', path.join(dir, 'x5'), '--device', 'cpu', '--quiet']);
+    r = await runCommand(['fit', file, '--exclude-date', '2019-02-30', '--out', path.join(dir, 'x5'), '--device', 'cpu', '--quiet']);
     expectOneLineRefusal(r, /--exclude-date.*not a date/);
     for (const o of ['x1', 'x2', 'x3', 'x4', 'x5']) expect(existsSync(path.join(dir, o))).toBe(false);
     const out = path.join(dir, 'sel-seasons');
-    r = await cli(['seasons', file, '--start-date', '20180101', '--ref-yx', `${refRow},${refCol}`, '--out', out, '--device', 'cpu', '--quiet']);
-    expect(r).toEqual({ code: 0, errors: [] });
+    r = await runCommand(['seasons', file, '--start-date', '20180101', '--ref-yx', `${refRow},${refCol}`, '--out', out, '--device', 'cpu', '--quiet']);
+    expect(r).toMatchObject({ code: 0, stderr: [] });
     const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(summary.dates[0] >= '20180101').toBe(true);
     expect(summary.selection.reference).toMatchObject({ row: refRow, col: refCol });

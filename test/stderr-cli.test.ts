@@ -2,7 +2,6 @@
 // adapter-probe messages are filtered out by bin/permasar.mjs; --verbose lets them through.
 // stderr is a pipe here, so there is no progress bar either: stderr must be empty.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,19 +9,11 @@ import { generateStack } from '../data/synthetic.ts';
 import { writeMintpyTimeseries } from '../src/io/mintpy-h5-write-node.ts';
 import { acquireGpuForTests } from '../src/gpu/testing.ts';
 import { DawnProbeFilter } from '../bin/dawn-stderr-filter.mjs';
+import { runBin } from './support/run-command.ts';
 
 const probe = await acquireGpuForTests();
 probe?.destroy();
 const seed = (Date.now() ^ (Math.random() * 2 ** 31)) >>> 0;
-const bin = path.resolve('bin/permasar.mjs');
-
-function permasar(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, FORCE_COLOR: '0' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('the dawn probe filter', () => {
   const run = (chunks: string[]) => {
@@ -70,7 +61,7 @@ describe.skipIf(!probe)(`a successful fit is quiet on stderr (seed ${seed})`, ()
 
   it('fit --device gpu: result lines on stdout, nothing on stderr', async () => {
     const out = path.join(dir, 'out');
-    const r = await permasar(['fit', stackFile, '--out', out, '--device', 'gpu']);
+    const r = await runBin(['fit', stackFile, '--out', out, '--device', 'gpu']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/pixels fitted/);
@@ -79,7 +70,7 @@ describe.skipIf(!probe)(`a successful fit is quiet on stderr (seed ${seed})`, ()
   });
 
   it('fit --verbose succeeds the same way (the probe messages may appear)', async () => {
-    const r = await permasar(['fit', stackFile, '--out', path.join(dir, 'out-verbose'), '--device', 'gpu', '--verbose']);
+    const r = await runBin(['fit', stackFile, '--out', path.join(dir, 'out-verbose'), '--device', 'gpu', '--verbose']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/pixels fitted/);
     // Whatever reaches stderr is dawn's, never ours.

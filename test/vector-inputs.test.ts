@@ -8,25 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from './support/run-command.ts';
 import { GDAL_AVAILABLE } from './support/gdal.ts';
 
 const FIXTURE = 'data/fixtures/hazards';
 const dir = mkdtempSync(join(tmpdir(), 'permasar-vectors-'));
 const at = (name: string): string => join(dir, name);
-
-async function run(args: string[]): Promise<{ code: number; stderr: string[] }> {
-  const stderr: string[] = [];
-  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { stderr.push(a.join(' ')); });
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    return { code: await main(args), stderr };
-  } finally {
-    err.mockRestore();
-    log.mockRestore();
-  }
-}
 
 const ogr2ogr = (...args: string[]): void => { execFileSync('ogr2ogr', args, { stdio: ['ignore', 'ignore', 'pipe'] }); };
 
@@ -55,7 +43,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** hazards.csv of a run that must succeed. */
 async function hazardsCsv(name: string, lines: string, features: string[]): Promise<string> {
   const out = at(`out-${name}`);
-  const r = await run(['hazards', '--lines', lines, ...features.flatMap((f) => ['--features', f]), '--out', out, '--quiet']);
+  const r = await runCommand(['hazards', '--lines', lines, ...features.flatMap((f) => ['--features', f]), '--out', out, '--quiet']);
   expect(r.stderr).toEqual([]);
   expect(r.code).toBe(0);
   return readFileSync(join(out, 'hazards.csv'), 'utf8');
@@ -170,7 +158,7 @@ describe.skipIf(!GDAL_AVAILABLE)('hazards from Shapefiles and GeoPackages (ogr2o
   for (const [label, setup, file, problem] of bad) {
     it(`${label}: one line naming the file, exit 1, nothing written`, async () => {
       const out = at(`bad-${label.replace(/\W+/g, '-')}`);
-      const r = await run(['hazards', '--lines', `${FIXTURE}/corridor.geojson`, ...setup(), '--out', out]);
+      const r = await runCommand(['hazards', '--lines', `${FIXTURE}/corridor.geojson`, ...setup(), '--out', out]);
       expect(r.code).toBe(1);
       expect(r.stderr).toHaveLength(1);
       expect(r.stderr[0]).not.toContain('\n');
