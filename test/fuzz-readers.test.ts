@@ -1,5 +1,6 @@
 // Seeded fuzzing of every reader through the CLI (issue 11): MintPy HDF5 (h5wasm; geocoded, and
-// in radar coordinates with its geometryRadar.h5), LiCSBAS cum.h5 (issue 14), GeoTIFF
+// in radar coordinates with its geometryRadar.h5), MintPy's ifgramStack.h5 (invert, issue 21),
+// LiCSBAS cum.h5 (issue 14), GeoTIFF
 // (geotiff.js: a stack folder and a single-raster mask), CSV (coupling's --temperature) and
 // GeoJSON (hazards). Each case mutates a valid file (truncation at a random offset, flipped bytes
 // in headers and attributes, size attributes that lie, wrong data types, absurd dimensions) and
@@ -28,6 +29,7 @@ import type { RasterGrid } from '../src/core/grid.ts';
 import { execFileSync } from 'node:child_process';
 import { GDAL_AVAILABLE } from './support/gdal.ts';
 import { readFitFolder } from '../src/io/fit-folder-node.ts';
+import { readRawIfgramStack, writeRawIfgramStack, writeSyntheticIfgramStack, type RawIfgramStack } from '../data/ifgram-stack.ts';
 
 const seed = Number(process.env.PERMASAR_FUZZ_SEED ?? ((Date.now() ^ (Math.random() * 2 ** 31)) >>> 0));
 // A case that gives no answer within its limit counts as a hang. The limit is a hang detector, not
@@ -196,6 +198,14 @@ async function writeStackTiffs(folder: string): Promise<string[]> {
   return files;
 }
 
+/** The ifgramStack fuzz base as raw datasets (read once by its makeBase), for structural variants. */
+let ifgramRaw: RawIfgramStack | null = null;
+const ifgramVariant = (change: (raw: RawIfgramStack) => void) => async (file: string) => {
+  const raw = structuredClone(ifgramRaw!);
+  change(raw);
+  await writeRawIfgramStack(file, raw);
+};
+
 const READERS: ReaderEntry[] = [
   {
     name: 'MintPy HDF5 stack (fit STACK)',
@@ -262,6 +272,33 @@ const READERS: ReaderEntry[] = [
     place: async (bytes, caseDir) => { const f = path.join(caseDir, 'geometryRadar.h5'); await writeFile(f, bytes); return f; },
     args: (c) => ['fit', radarStackFile(), '--geometry', c.file, '--out', c.out, '--device', 'cpu', '--quiet'],
     cases: 20,
+  },
+  {
+    name: 'MintPy ifgramStack.h5 (invert STACK)',
+    makeBase: async () => {
+      const f = path.join(dir, 'ifgramStack.h5');
+      await writeSyntheticIfgramStack(f, { seed, length: grid.height, width: grid.width, nDates: 10, network: { neighbours: 3 } });
+      ifgramRaw = await readRawIfgramStack(f);
+      return f;
+    },
+    mutations: [truncate, truncate, truncate, flipHeader, flipHeader, flipIn('flipped bytes in the first 4 KiB (object headers, attributes)', (b) => [0, Math.min(b.length, 4096)]), flipAnywhere],
+    structural: [
+      { name: 'no unwrapPhase', mustFail: true, write: ifgramVariant((r) => { delete r.datasets.unwrapPhase; }) },
+      { name: 'a date that is not a date', mustFail: true, write: ifgramVariant((r) => { const d = r.datasets.date as { text: string[] }; d.text[3] = '2019ABCD'; }) },
+      { name: 'dates with a time of day', mustFail: true, write: ifgramVariant((r) => { const d = r.datasets.date as { text: string[]; dtype?: string }; d.text = d.text.map((t) => `${t}T0600`); d.dtype = 'S13'; }) },
+      { name: 'dropIfgram one short', mustFail: true, write: ifgramVariant((r) => { const d = r.datasets.dropIfgram as { bool: boolean[]; shape: number[] }; d.bool = d.bool.slice(1); d.shape = [d.shape[0] - 1]; }) },
+      { name: 'every interferogram dropped', mustFail: true, write: ifgramVariant((r) => { const d = r.datasets.dropIfgram as { bool: boolean[] }; d.bool = d.bool.map(() => false); }) },
+      { name: 'coherence of another shape', mustFail: true, write: ifgramVariant((r) => { const d = r.datasets.coherence as { data: Float32Array; shape: number[] }; d.shape = [d.shape[0], d.shape[1], d.shape[2] - 1]; d.data = d.data.subarray(0, d.shape[0] * d.shape[1] * d.shape[2]); delete (d as { chunks?: unknown }).chunks; delete (d as { maxshape?: unknown }).maxshape; }) },
+      { name: 'connectComponent as float', mustFail: true, write: ifgramVariant((r) => { const d = r.datasets.connectComponent as { data: ArrayLike<number>; dtype: string }; d.data = Float32Array.from(d.data); d.dtype = '<f'; }) },
+      { name: 'LENGTH attribute that lies', mustFail: true, write: ifgramVariant((r) => { r.attributes.LENGTH = '7'; }) },
+      { name: 'REF_Y outside the stack', mustFail: true, write: ifgramVariant((r) => { r.attributes.REF_Y = '1000000'; }) },
+      { name: 'WAVELENGTH not a number', mustFail: true, write: ifgramVariant((r) => { r.attributes.WAVELENGTH = 'C-band'; }) },
+      { name: 'without dropIfgram and bperp (all kept)', mustFail: false, write: ifgramVariant((r) => { delete r.datasets.dropIfgram; delete r.datasets.bperp; }) },
+      { name: 'unwrapPhase chunked oddly', mustFail: false, write: ifgramVariant((r) => { (r.datasets.unwrapPhase as { chunks?: number[] }).chunks = [3, 5, 7]; }) },
+    ],
+    place: async (bytes, caseDir) => { const f = path.join(caseDir, 'ifgramStack.h5'); await writeFile(f, bytes); return f; },
+    args: (c) => ['invert', c.file, '--out', c.out, '--device', 'cpu', '--quiet'],
+    cases: 30,
   },
   {
     name: 'GeoTIFF stack folder (fit FOLDER)',

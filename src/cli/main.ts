@@ -7,6 +7,7 @@ import type { Command } from './command.ts';
 
 /** Commands register here; each lives in its own module, loaded only when called. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
+  invert: async () => (await import('./cmd-invert.ts')).invertCommand,
   fit: async () => (await import('./cmd-fit.ts')).fitCommand,
   seasons: async () => (await import('./cmd-seasons.ts')).seasonsCommand,
   vertical: async () => (await import('./cmd-vertical.ts')).verticalCommand,

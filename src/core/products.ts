@@ -148,6 +148,19 @@ export const DECOMPOSITION_PRODUCTS = [
   { file: 'timing_east.tif', key: 'peakDayEast', unit: 'day of year', overviewResampling: 'nearest', description: 'day of year of the furthest-east point of the east-west annual term; NaN unless seasonal on both tracks' },
 ] as const satisfies readonly (ProductSpec & { key: keyof CompareOutputs })[];
 
+/** `invert`'s raster products besides its MintPy HDF5 files (INVERSION.md §2.7). */
+export const INVERT_PRODUCTS = {
+  temporalCoherence: {
+    file: 'temporalCoherence.tif', unit: '1', overviewResampling: 'average',
+    description: 'temporal coherence of the network inversion, |Σ exp(i·e)|/n of the unweighted phase residual (Pepe & Lanari 2006); 0 where not inverted',
+    quicklook: { title: 'Temporal coherence of the inversion', unitLabel: '', colormap: 'viridis', range: [0, 1] },
+  },
+  numInvIfgram: {
+    file: 'numInvIfgram.tif', unit: 'count', overviewResampling: 'nearest',
+    description: 'interferograms used in the inversion of the pixel; 0 where not inverted',
+  },
+} as const satisfies Record<string, ProductSpec>;
+
 /** The product name GDAL metadata carries (PRODUCT=…): the file name without `.tif`. */
 export function productName(spec: { file: string }): string {
   return spec.file.replace(/\.tif$/, '');

@@ -1,6 +1,6 @@
-// The shared program module of the per-pixel GPU kernels (issue 20): compare, vertical, alt and
-// seasons run through PlaneKernel below, and every kernel, fit included, builds its pipeline
-// through programPipeline, the one place WGSL constants are substituted (wgslCode).
+// The shared program module of the per-pixel GPU kernels (issue 20): compare, vertical, alt,
+// seasons and invert run through PlaneKernel below, and every kernel, fit included, builds its
+// pipeline through programPipeline, the one place WGSL constants are substituted (wgslCode).
 //
 // A plane kernel is one invocation per pixel over plane-major buffers:
 //
@@ -9,17 +9,21 @@
 //                                   invocation reads (alt's spline centres, seasons' axis table)
 //   binding 1|2 read-only storage   the input planes, plane k of a chunk at [k × chunkPixels + p]
 //   binding 2|3 read-write storage  the output planes, likewise (u32 words: f32 outputs as bits)
+//   binding 3|4 read-write storage  optional scratch: per-pixel working planes the shader keeps
+//                                   in device memory (WGSL caps private memory at 8 KiB), laid
+//                                   out like the outputs; neither uploaded nor read back (the
+//                                   inversion's banded normal matrix)
 //
-// At most three storage bindings, within compatibility mode's four per stage (llvmpipe through
-// the OpenGL ES backend). A tile larger than one binding, or than the 2-D dispatch, is cut into
+// At most four storage bindings, compatibility mode's limit per stage (llvmpipe through the
+// OpenGL ES backend). A tile larger than one binding, or than the 2-D dispatch, is cut into
 // chunks that run one after another, so device memory stays bounded by one chunk; the shader is
 // told each chunk's first pixel through its params. Every submission runs inside validation and
 // out-of-memory error scopes, and a lost device (GpuContext.failure) rejects the call: a broken
 // device never yields a tile of zeros.
 //
-// Each kernel module (compare-, vertical-, alt-, seasons-kernel.ts) owns its WGSL, its uniform
-// layout (checked against the WGSL struct when the pipeline is built), its plane order and its
-// products; none imports another.
+// Each kernel module (compare-, vertical-, alt-, seasons-, invert-kernel.ts) owns its WGSL, its
+// uniform layout (checked against the WGSL struct when the pipeline is built), its plane order
+// and its products; none imports another.
 import { BufferUsage, type GpuContext, destroyBuffer } from './device.ts';
 import {
   cachedPipeline,
@@ -124,6 +128,11 @@ export interface PlaneKernelSpec extends ProgramSpec {
   inputPlanes?: number;
   /** Output planes per pixel. Omitted: each run says (PlaneRun.outputPlanes). */
   outputPlanes?: number;
+  /**
+   * Present: a read-write storage binding after the outputs, named so in buffer labels, of
+   * PlaneRun.scratchPlanes planes per pixel: working memory the shader initialises itself.
+   */
+  scratch?: string;
   /** WGSL constants besides WORKGROUP_SIZE (which comes from PlaneKernelOptions). */
   constants?: WgslConstants;
   /** The Error message for a failure of this kernel (default `GPU <shader> kernel: <message>`). */
@@ -158,6 +167,8 @@ export interface PlaneRun {
   outputPlanes?: number;
   /** The table (spec.table): uploaded with every chunk, the same for all of them. */
   table?: PlaneData;
+  /** Scratch planes per pixel (spec.scratch), at least 1. */
+  scratchPlanes?: number;
   /** The uniform values of one chunk (spec.paramsFields by name). */
   params: (chunk: PlaneChunk) => Readonly<Record<string, number>>;
 }
@@ -188,9 +199,17 @@ export class PlaneKernel {
     const workgroupSize = options.workgroupSize ?? DEFAULT_WORKGROUP_SIZE;
     checkWorkgroupSize(context, workgroupSize);
     if (context.failure) throw context.failure;
-    const bindings: GPUBufferBindingType[] = spec.table
-      ? ['uniform', 'read-only-storage', 'read-only-storage', 'storage']
-      : ['uniform', 'read-only-storage', 'storage'];
+    const bindings: GPUBufferBindingType[] = [
+      'uniform',
+      ...(spec.table ? ['read-only-storage' as const] : []),
+      'read-only-storage',
+      'storage',
+      ...(spec.scratch ? ['storage' as const] : []),
+    ];
+    const storageBindings = bindings.length - 1;
+    if (storageBindings > context.limits.maxStorageBuffersPerShaderStage) {
+      throw new Error(`GPU ${spec.shader} kernel: ${storageBindings} storage bindings, this adapter allows ${context.limits.maxStorageBuffersPerShaderStage}`);
+    }
     const pipeline = await programPipeline(context.device, spec, bindings, { ...spec.constants, WORKGROUP_SIZE: workgroupSize });
     return new PlaneKernel(context, spec, pipeline, options);
   }
@@ -200,9 +219,9 @@ export class PlaneKernel {
     if (this.disposed) throw new Error(`GPU ${this.spec.shader} kernel used after dispose()`);
   }
 
-  /** Largest chunk, pixels: one binding per side, and the 2-D dispatch limit. */
-  maxChunkPixels(inputPlanes = this.spec.inputPlanes ?? 1, outputPlanes = this.spec.outputPlanes ?? 1): number {
-    const planes = Math.max(1, inputPlanes, outputPlanes);
+  /** Largest chunk, pixels: one binding per side (and the scratch), and the 2-D dispatch limit. */
+  maxChunkPixels(inputPlanes = this.spec.inputPlanes ?? 1, outputPlanes = this.spec.outputPlanes ?? 1, scratchPlanes = 0): number {
+    const planes = Math.max(1, inputPlanes, outputPlanes, scratchPlanes);
     const byBinding = Math.floor(this.maxChunkBytes / (4 * planes));
     const groups = this.context.limits.maxComputeWorkgroupsPerDimension;
     return Math.max(1, Math.min(byBinding, groups * groups * this.workgroupSize));
@@ -235,17 +254,20 @@ export class PlaneKernel {
       throw new Error(`${spec.shader} kernel: ${inputs.length} input planes, the shader reads at most ${spec.inputPlanes}`);
     }
     for (const plane of inputs) if (plane.length !== nPixels) throw new Error(`${spec.shader} kernel: a plane of ${plane.length} values for ${nPixels} pixels`);
+    if (!spec.scratch !== !job.scratchPlanes) throw new Error(`${spec.shader} kernel: ${spec.scratch ? `no ${spec.scratch} planes given` : 'scratch planes given to a kernel without scratch'}`);
+    const scratchPlanes = job.scratchPlanes ?? 0;
+    if (!Number.isInteger(scratchPlanes) || scratchPlanes < 0) throw new Error(`${spec.shader} kernel: ${scratchPlanes} scratch planes`);
     if (!spec.table !== !job.table) throw new Error(`${spec.shader} kernel: ${spec.table ? `no ${spec.table} table given` : 'a table given to a kernel without one'}`);
     if (job.table && job.table.byteLength > this.context.limits.maxStorageBufferBindingSize) {
       throw new Error(`${spec.shader} kernel: the ${spec.table} table (${job.table.byteLength} bytes) exceeds the GPU's storage binding`);
     }
-    const perPixelBytes = 4 * Math.max(1, inputs.length, outputPlanes);
+    const perPixelBytes = 4 * Math.max(1, inputs.length, outputPlanes, scratchPlanes);
     if (perPixelBytes > this.maxChunkBytes) {
-      throw new Error(`${spec.shader} kernel: one pixel of ${inputs.length} input and ${outputPlanes} output planes exceeds the GPU's storage binding (${this.maxChunkBytes} bytes)`);
+      throw new Error(`${spec.shader} kernel: one pixel of ${inputs.length} input, ${outputPlanes} output${spec.scratch ? ` and ${scratchPlanes} scratch` : ''} planes exceeds the GPU's storage binding (${this.maxChunkBytes} bytes)`);
     }
-    const chunk = this.maxChunkPixels(inputs.length, outputPlanes);
+    const chunk = this.maxChunkPixels(inputs.length, outputPlanes, scratchPlanes);
     for (let first = 0; first < nPixels; first += chunk) {
-      await this.runChunk(job, outputPlanes, first, Math.min(chunk, nPixels - first), receive);
+      await this.runChunk(job, outputPlanes, scratchPlanes, first, Math.min(chunk, nPixels - first), receive);
     }
   }
 
@@ -264,6 +286,7 @@ export class PlaneKernel {
   private async runChunk(
     job: PlaneRun,
     outputPlanes: number,
+    scratchPlanes: number,
     first: number,
     count: number,
     receive: (chunk: PlaneChunk, planes: Uint32Array) => void,
@@ -293,6 +316,7 @@ export class PlaneKernel {
       const inputBuffer = make('inputs', inBytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
       const outputBuffer = make('outputs', outBytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST);
       const readback = make('read-back', outBytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST);
+      const scratchBuffer = spec.scratch ? make(spec.scratch, 4 * scratchPlanes * count, BufferUsage.STORAGE) : null;
       queue.writeBuffer(paramsBuffer, 0, uniform);
       if (table && tableBuffer && table.byteLength > 0) queue.writeBuffer(tableBuffer, 0, table.buffer, table.byteOffset, table.byteLength);
       inputs.forEach((plane, k) => {
@@ -302,7 +326,7 @@ export class PlaneKernel {
         const poison = new Uint32Array(outputPlanes * count).fill(this.options.poisonBits);
         queue.writeBuffer(outputBuffer, 0, poison.buffer, 0, outBytes);
       }
-      const planeBindings = tableBuffer ? [tableBuffer, inputBuffer, outputBuffer] : [inputBuffer, outputBuffer];
+      const planeBindings = [tableBuffer, inputBuffer, outputBuffer, scratchBuffer].filter((b): b is GPUBuffer => b !== null);
       const bindGroup = device.createBindGroup({
         layout: this.pipeline.layout,
         entries: [paramsBuffer, ...planeBindings].map((buffer, binding) => ({ binding, resource: { buffer } })),

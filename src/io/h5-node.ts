@@ -89,7 +89,7 @@ export async function openH5Node(path: string): Promise<H5File> {
   await checkHdf5Header(path, byteLength, (offset, length) => readBytesAt(path, offset, length));
   const mtimeMs = fs.statSync(path).mtimeMs;
   await probeHdf5Metadata(path, `${byteLength}:${mtimeMs}`);
-  ready ??= h5wasm.ready;
+  ready ??= h5wasm.ready.then(installFilterPlugins);
   await ready;
   const outcome = callHdf5(() => new h5wasm.File(resolve(path), 'r'));
   const detail = innermostHdf5Message(outcome.trace);
@@ -99,6 +99,16 @@ export async function openH5Node(path: string): Promise<H5File> {
   // h5wasm signals a failed open with a negative id rather than an exception.
   if (outcome.value.file_id < 0n) throw new InputError(path, `not a readable HDF5 file${detail ? `: ${detail}` : ''}`);
   return outcome.value;
+}
+
+/**
+ * HDF5's LZF filter (and the other plugin filters of h5wasm-plugins: blosc, lz4, zstd, bshuf …):
+ * MintPy writes ifgramStack.h5's connectComponent LZF-compressed, and h5wasm without the plugin
+ * returns an undecoded buffer instead of failing. Once per process, before the first file opens.
+ */
+async function installFilterPlugins(module: unknown): Promise<void> {
+  const plugins = (await import('h5wasm-plugins')) as { install_local_plugins(m: unknown): void };
+  plugins.install_local_plugins(module);
 }
 
 /** Opens, runs `fn`, closes. */

@@ -1,4 +1,4 @@
-// The parts of two untyped npm packages that the vector readers use (neither ships types).
+// The parts of untyped npm packages that we use (none ships types): the vector readers' two, and h5wasm-plugins.
 
 declare module 'shapefile' {
   /** One record: GeoJSON geometry (null for a null shape) and the dBase attributes. */
@@ -29,4 +29,9 @@ declare module 'sql.js' {
     Database: new (data?: Uint8Array) => Database;
   }
   export default function initSqlJs(config?: { locateFile?: (file: string) => string }): Promise<SqlJsStatic>;
+}
+
+// h5wasm-plugins ships no types: the one call src/io/h5-node.ts makes.
+declare module 'h5wasm-plugins' {
+  export function install_local_plugins(h5wasmModule: unknown): void;
 }

@@ -18,7 +18,7 @@ import { withJobDevices } from './support/devices-node.ts';
 import { WorkerPoolFitKernel } from '../cpu/worker-pool.ts';
 import { openStack, type StackSource } from '../io/stack-node.ts';
 import { withOutput } from '../io/output-dir-node.ts';
-import { readAligned, readStackGeometry, type StackGeometry } from './support/inputs-node.ts';
+import { resolveInvertFolder, readAligned, readStackGeometry, type StackGeometry } from './support/inputs-node.ts';
 import { ProductFiles } from './support/product-files-node.ts';
 import { DEFAULT_MASK_MIN } from './fit-options.ts';
 import type { RadarLookup } from '../core/geocode.ts';
@@ -126,8 +126,10 @@ export function prepareStackFit(inputs: FitJobInputs, jobOptions: FitJobOptions,
 }
 
 /** fitJob, also giving the pipeline's result (statistics, previews) to callers that want it. */
-export async function runFitJob(inputs: FitJobInputs, jobOptions: FitJobOptions, outDirGiven: string, ctx: JobContext): Promise<{ summary: FitJobSummary; result: FitRunResult }> {
+export async function runFitJob(inputsGiven: FitJobInputs, jobOptions: FitJobOptions, outDirGiven: string, ctx: JobContext): Promise<{ summary: FitJobSummary; result: FitRunResult }> {
   const started = Date.now();
+  // An invert folder stands for its final series (and its maskTempCoh.h5).
+  const inputs = await resolveInvertFolder(inputsGiven);
   const say = (line: string) => ctx.log(line);
   const outDir = path.resolve(outDirGiven);
   const stackPath = inputs.stack;

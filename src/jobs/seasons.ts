@@ -30,6 +30,7 @@ import { WorkerPoolFitKernel } from '../cpu/worker-pool.ts';
 import { openStack } from '../io/stack-node.ts';
 import { withOutput } from '../io/output-dir-node.ts';
 import { ProductFiles } from './support/product-files-node.ts';
+import { resolveInvertFolder } from './support/inputs-node.ts';
 import { prepareStackFit, type FitJobOptions } from './fit.ts';
 import { formatSeconds } from './support/format.ts';
 import type { JobContext } from './support/context.ts';
@@ -54,8 +55,10 @@ export async function seasonsJob(inputs: SeasonsJobInputs, options: SeasonsJobOp
   return (await runSeasonsJob(inputs, options, outDir, ctx)).summary;
 }
 
-export async function runSeasonsJob(inputs: SeasonsJobInputs, jobOptions: SeasonsJobOptions, outDirGiven: string, ctx: JobContext): Promise<{ summary: SeasonsJobSummary; result: SeasonsRunResult }> {
+export async function runSeasonsJob(inputsGiven: SeasonsJobInputs, jobOptions: SeasonsJobOptions, outDirGiven: string, ctx: JobContext): Promise<{ summary: SeasonsJobSummary; result: SeasonsRunResult }> {
   const started = Date.now();
+  // An invert folder stands for its final series (and its maskTempCoh.h5).
+  const inputs = await resolveInvertFolder(inputsGiven);
   const say = (line: string) => ctx.log(line);
   const outDir = path.resolve(outDirGiven);
   const stackPath = inputs.stack;

@@ -8,14 +8,17 @@ import type { FitKernel } from '../core/fit-types.ts';
 import type { SeasonsKernel } from '../core/seasons.ts';
 import type { AltKernel } from '../core/alt.ts';
 import type { CompareKernel, VerticalKernel } from '../core/two-track.ts';
+import type { InvertKernel } from '../core/inversion.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { CpuFitKernel } from '../cpu/fit.ts';
 import { CpuSeasonsKernel } from '../cpu/seasons.ts';
 import { CpuAltKernel } from '../cpu/alt.ts';
 import { CpuCompareKernel, CpuVerticalKernel } from '../cpu/compare.ts';
+import { CpuInvertKernel } from '../cpu/invert.ts';
 import { FallbackFitKernel } from './fallback-kernel.ts';
 import { FallbackSeasonsKernel } from './seasons.ts';
 import { FallbackAltKernel } from './alt.ts';
+import { FallbackInvertKernel } from './invert.ts';
 import type { DeviceSelection, SelectedKernel, WholeRunKernel } from './devices.ts';
 
 const shared = { destroyContextOnDispose: false } as const;
@@ -34,6 +37,20 @@ export async function gpuCompareKernel(ctx: GpuContext): Promise<CompareKernel> 
 }
 export async function gpuVerticalKernel(ctx: GpuContext): Promise<VerticalKernel> {
   return (await import('../gpu/vertical-kernel.ts')).createGpuVerticalKernel(ctx, shared);
+}
+
+export async function gpuInvertKernel(ctx: GpuContext): Promise<InvertKernel> {
+  return (await import('../gpu/invert-kernel.ts')).createGpuInvertKernel(ctx, shared);
+}
+
+/** The float64 reference inversion kernel: the CPU path, and the re-solve of pixels the GPU flags. */
+export function float64InvertKernel(): InvertKernel {
+  return new CpuInvertKernel();
+}
+
+/** The inversion kernel: GPU (behind FallbackInvertKernel under auto) or the float64 reference. */
+export function selectInvertKernel(devices: DeviceSelection, log?: (line: string) => void): Promise<SelectedKernel<InvertKernel>> {
+  return devices.selectKernel<InvertKernel>(gpuInvertKernel, float64InvertKernel, FallbackInvertKernel, log);
 }
 
 /** The float64 reference fit kernel on the calling thread (the browser worker's CPU path). */

@@ -451,3 +451,37 @@ export async function openResampledRows(file: string, target: RasterGrid): Promi
     throw e;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// fit and seasons on an invert folder
+
+/**
+ * `permasar fit DIR` where DIR is an invert output: the final series its summary.json names
+ * (`series`: timeseries.h5, or a corrected one a later step wrote), and, unless a mask was
+ * given, the folder's maskTempCoh.h5 (MintPy's temporal-coherence mask, 1 = keep) where it
+ * exists. Any other input is returned as it is.
+ */
+export async function resolveInvertFolder<T extends { stack: string; mask?: string | null; maskDataset?: string | null }>(inputs: T): Promise<T> {
+  const dir = path.resolve(inputs.stack);
+  const { stat, readFile } = await import('node:fs/promises');
+  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!isDir) return inputs;
+  const summaryFile = path.join(dir, 'summary.json');
+  const text = await readFile(summaryFile, 'utf8').catch(() => null);
+  if (text === null) return inputs;
+  let summary: { command?: unknown; series?: unknown };
+  try {
+    summary = JSON.parse(text);
+  } catch {
+    return inputs;
+  }
+  if (summary.command !== 'invert') return inputs;
+  if (typeof summary.series !== 'string' || !summary.series || path.isAbsolute(summary.series) || summary.series.includes('..')) {
+    throw new InputError(summaryFile, 'an invert summary without a "series" file name in its folder');
+  }
+  const series = path.join(dir, summary.series);
+  if (!(await stat(series).then((s) => s.isFile(), () => false))) throw new InputError(series, `named by ${summaryFile} as the final series, but missing`);
+  const maskFile = path.join(dir, 'maskTempCoh.h5');
+  const useMask = !inputs.mask && (await stat(maskFile).then((s) => s.isFile(), () => false));
+  return { ...inputs, stack: series, ...(useMask ? { mask: maskFile, maskDataset: 'mask' } : {}) };
+}

@@ -1,0 +1,146 @@
+// Benchmark of `permasar invert` (issue 21) side by side with MintPy's ifgram_inversion in the
+// same run (Debian's python3-mintpy under /usr/bin/python3), each measurement its own process
+// under GNU time (wall clock and peak RSS).
+//
+//   npm run bench:invert -- study [--length 20 --width 20]       (a) ms per pixel at the study's network
+//   npm run bench:invert -- big   [--length 1000 --width 1000 --ifgrams 300] [--keep DIR]
+//                                                                (b) a ~3 GB stack end to end
+//
+// (a) The study's per-frame network (947 interferograms × 286 dates) on a small tile: MintPy
+//     `-w var` (its per-pixel Python loop; its own "time used" and the wall clock), permasar
+//     `--device cpu` and `--device gpu`. ms per pixel = the run's time / pixels.
+// (b) A stack of WIDTH × LENGTH pixels × IFGRAMS interferograms (unwrapPhase, coherence float32,
+//     connectComponent int16: 1000 × 1000 × 300 ≈ 3 GB): one read of every dataset the
+//     inversion reads (through our reader, in the inversion's tiles), permasar invert `-w var`
+//     on the CPU and the GPU, and MintPy `-w no` (its fastest, vectorised path) on the same file.
+//
+// Ratios are what to compare: absolute times on a shared 2-core machine vary twofold.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const part = process.argv[2];
+if (part !== 'study' && part !== 'big') {
+  console.error('usage: npm run bench:invert -- study|big [--length N] [--width N] [--ifgrams N] [--keep DIR] [--skip-mintpy] [--skip-gpu]');
+  process.exit(1);
+}
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const flag = (name: string) => process.argv.includes(`--${name}`);
+const stringArg = (name: string): string | null => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] ?? null : null;
+};
+const here = path.dirname(fileURLToPath(import.meta.url));
+const runTs = path.join(here, '..', 'bin', 'run-ts.mjs');
+const bin = path.join(here, '..', 'bin', 'permasar.mjs');
+const gnuTime = '/usr/bin/time';
+const python = process.env.PERMASAR_MINTPY_PYTHON ?? '/usr/bin/python3';
+
+interface Row { label: string; seconds: number; maxRssMiB: number | null; stdout: string }
+
+function measure(label: string, command: string, args: string[], cwd?: string, env: NodeJS.ProcessEnv = process.env): Row {
+  const timed = existsSync(gnuTime);
+  const started = process.hrtime.bigint();
+  const r = timed
+    ? spawnSync(gnuTime, ['-v', command, ...args], { encoding: 'utf8', cwd, env, maxBuffer: 256 << 20 })
+    : spawnSync(command, args, { encoding: 'utf8', cwd, env, maxBuffer: 256 << 20 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.status !== 0) throw new Error(`${label} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-2000)}`);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '');
+  return { label, seconds, maxRssMiB: rss ? Number(rss[1]) / 1024 : null, stdout: r.stdout ?? '' };
+}
+
+const mintpyOk = !flag('skip-mintpy') && spawnSync(python, ['-c', 'import mintpy.cli.ifgram_inversion'], { encoding: 'utf8' }).status === 0;
+if (!mintpyOk) console.log(`MintPy side by side: skipped (${flag('skip-mintpy') ? '--skip-mintpy' : `${python} cannot import mintpy: apt-get install python3-mintpy`}).`);
+
+/** MintPy's own "time used: MM mins SS.S secs." figure, seconds. */
+function mintpyTimeUsed(stdout: string): number | null {
+  const all = [...stdout.matchAll(/time used: (\d+) mins ([\d.]+) secs/g)];
+  const m = all[all.length - 1];
+  return m ? Number(m[1]) * 60 + Number(m[2]) : null;
+}
+
+async function ourRun(label: string, stack: string, out: string, device: 'cpu' | 'gpu', extra: string[] = []): Promise<Row & { summary: any }> {
+  const row = measure(label, process.execPath, [bin, 'invert', stack, '--out', out, '--device', device, '--overwrite', ...extra]);
+  const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+  return { ...row, summary };
+}
+
+const mib = (v: number | null) => (v === null ? '—' : `${Math.round(v)} MiB`);
+const keep = stringArg('keep');
+const dir = keep ? path.resolve(keep) : await mkdtemp(path.join(os.tmpdir(), 'permasar-invert-bench-'));
+await mkdir(dir, { recursive: true });
+const cpuInfo = `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+console.log(`machine: ${cpuInfo}; node ${process.version}`);
+
+try {
+  if (part === 'study') {
+    const length = arg('length', 20);
+    const width = arg('width', 20);
+    const pixels = length * width;
+    const stack = path.join(dir, 'study', 'inputs', 'ifgramStack.h5');
+    if (!existsSync(stack)) {
+      measure('write stack', process.execPath, [runTs, path.join(here, '..', 'data', 'ifgram-stack.ts'), path.dirname(stack), '--length', String(length), '--width', String(width), '--study', '--seed', '11']);
+    }
+    console.log(`\n(a) the study's network: 947 interferograms × 286 dates, ${length} × ${width} = ${pixels} pixels, -w var\n`);
+    const rows: { label: string; seconds: number; msPerPixel: number; rss: number | null; note: string }[] = [];
+    let mintpyMs: number | null = null;
+    if (mintpyOk) {
+      const cwd = path.join(dir, 'study', 'mintpy');
+      await mkdir(cwd, { recursive: true });
+      const r = measure('MintPy -w var', python, ['-m', 'mintpy.cli.ifgram_inversion', stack, '-w', 'var', '-o', 'ts.h5', 'tcoh.h5', 'num.h5'], cwd);
+      const used = mintpyTimeUsed(r.stdout) ?? r.seconds;
+      mintpyMs = (1000 * used) / pixels;
+      rows.push({ label: 'MintPy 1.5.1 -w var', seconds: r.seconds, msPerPixel: mintpyMs, rss: r.maxRssMiB, note: `its "time used" ${used.toFixed(1)} s` });
+    }
+    for (const device of ['cpu', 'gpu'] as const) {
+      if (device === 'gpu' && flag('skip-gpu')) continue;
+      const r = await ourRun(`permasar ${device}`, stack, path.join(dir, 'study', `ours-${device}`), device);
+      const s = r.summary.elapsedSeconds as number;
+      rows.push({ label: `permasar invert --device ${device}`, seconds: r.seconds, msPerPixel: (1000 * s) / pixels, rss: r.maxRssMiB, note: `${r.summary.device.description.slice(0, 60)}; job ${s.toFixed(2)} s` });
+    }
+    console.log('| run | wall s | ms / pixel | × MintPy | peak RSS | note |');
+    console.log('|---|---:|---:|---:|---:|---|');
+    for (const r of rows) {
+      const ratio = mintpyMs ? (mintpyMs / r.msPerPixel).toFixed(0) : '—';
+      console.log(`| ${r.label} | ${r.seconds.toFixed(1)} | ${r.msPerPixel.toFixed(3)} | ${ratio} | ${mib(r.rss)} | ${r.note} |`);
+    }
+  } else {
+    const length = arg('length', 1000);
+    const width = arg('width', 1000);
+    const ifgrams = arg('ifgrams', 300);
+    // Each date with its next 3: M ≈ 3·N.
+    const nDates = Math.ceil(ifgrams / 3) + 1;
+    const stack = path.join(dir, 'big', 'inputs', 'ifgramStack.h5');
+    if (!existsSync(stack)) {
+      const w = measure('write stack', process.execPath, [runTs, path.join(here, '..', 'data', 'ifgram-stack.ts'), path.dirname(stack), '--length', String(length), '--width', String(width), '--dates', String(nDates), '--neighbours', '3', '--seed', '5']);
+      console.log(`stack written in ${w.seconds.toFixed(0)} s`);
+    }
+    const bytes = (await stat(stack)).size;
+    console.log(`\n(b) ${width} × ${length} pixels, ${nDates} dates, ${(bytes / 2 ** 30).toFixed(2)} GiB on disk\n`);
+    const rows: Row[] = [];
+    rows.push(measure('read once (our reader, the inversion\'s tiles: unwrapPhase + coherence)', process.execPath, [runTs, path.join(here, 'read-ifgram-stack.ts'), stack]));
+    for (const device of ['cpu', 'gpu'] as const) {
+      if (device === 'gpu' && flag('skip-gpu')) continue;
+      rows.push(await ourRun(`permasar invert -w var --device ${device}`, stack, path.join(dir, 'big', `ours-${device}`), device));
+    }
+    rows.push(await ourRun('permasar invert -w no --device cpu', stack, path.join(dir, 'big', 'ours-no-cpu'), 'cpu', ['--weight-func', 'no']));
+    if (mintpyOk) {
+      const cwd = path.join(dir, 'big', 'mintpy');
+      await mkdir(cwd, { recursive: true });
+      rows.push(measure('MintPy 1.5.1 -w no (4 GB blocks, its default)', python, ['-m', 'mintpy.cli.ifgram_inversion', stack, '-w', 'no', '-o', 'ts.h5', 'tcoh.h5', 'num.h5'], cwd));
+    }
+    const floor = rows[0].seconds;
+    console.log('| run | wall s | × one read | peak RSS |');
+    console.log('|---|---:|---:|---:|');
+    for (const r of rows) console.log(`| ${r.label} | ${r.seconds.toFixed(1)} | ${(r.seconds / floor).toFixed(2)} | ${mib(r.maxRssMiB)} |`);
+  }
+} finally {
+  if (!keep) await rm(dir, { recursive: true, force: true });
+}
