@@ -1,4 +1,4 @@
-// `npm run bench:gpu`: the real-GPU benchmark of issue 13 in one command (≤ 5 minutes on a
+// `npm run bench:gpu`: the real-GPU benchmark of issues 13 and 21 in one command (≤ 10 minutes on a
 // GPU machine), printing the bench/README.md tables for the adapter it finds:
 //   1. the adapter, named (dawn: Vulkan on Linux needs libvulkan1 and the driver's ICD);
 //   2. the fit kernel alone (bench/fit-bench.ts) on 1000 × 1000 × 240, against the card's
@@ -8,6 +8,7 @@
 //   4. the corridor's size for the kernel: 11 063 313 pixels × 240 dates streamed through it in
 //      the fit's tiles (fit-bench.ts --stream-pixels; no disk: writing a 10.6 GB corridor alone
 //      takes minutes, `npm run bench:corridor -- --device gpu` runs the whole thing from disk).
+//   5. the network inversion (issue 21): see the end of this file.
 // Options: --bandwidth-gbps N, --mintpy DIR, --e2e-width/--e2e-height/--dates, --stream-pixels N.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -31,7 +32,7 @@ console.log(`bench:gpu: adapter ${gpu.adapterDescription}`);
 gpu.destroy();
 
 const run = (args: string[]) => {
-  const r = spawnSync(process.execPath, args, { stdio: 'inherit', timeout: 240_000 });
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit', timeout: 420_000 });
   if (r.status !== 0) console.log(`bench:gpu: ${path.basename(args.at(-1) ?? '')} … exited ${r.status ?? r.signal}`);
 };
 const bandwidth = option('bandwidth-gbps');
@@ -41,3 +42,9 @@ run(['--expose-gc', runTs, path.join(here, 'fit-bench.ts'), '--width', '1000', '
 const mintpy = option('mintpy');
 run([runTs, path.join(here, 'fit-e2e-bench.ts'), '--width', option('e2e-width') ?? '2000', '--height', option('e2e-height') ?? '1000', '--dates', dates, '--skip-cpu',
   ...(mintpy ? ['--mintpy', mintpy] : [])]);
+// 5. The network inversion (issue 21, bench/invert-bench.ts): ms per pixel at the study's network
+//    (947 interferograms × 286 dates) against MintPy -w var where python3-mintpy is installed, and
+//    `permasar invert` end to end on a 1000 × 1000 × 300-interferogram stack (~3 GB) against one
+//    read of it (MintPy -w no, ~30 min on two cores, is left to `npm run bench:invert -- big`).
+run([runTs, path.join(here, 'invert-bench.ts'), 'study', '--length', '40', '--width', '40']);
+run([runTs, path.join(here, 'invert-bench.ts'), 'big', '--skip-mintpy']);
