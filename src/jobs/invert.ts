@@ -30,6 +30,7 @@ import {
   type InversionPlan,
 } from '../pipeline/invert.ts';
 import { selectInvertKernel, float64InvertKernel } from '../pipeline/kernels.ts';
+import { WorkerPoolInvertKernel } from '../cpu/invert-worker-pool.ts';
 import { lonLatToGrid } from '../pipeline/grid-crs.ts';
 import { productGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
 import { DecimatedPlane } from '../pipeline/blocks.ts';
@@ -207,7 +208,7 @@ export async function invertJob(inputs: InvertJobInputs, options: InvertJobOptio
         cohTif = await createGeoTiffFile(path.join(output.dir, INVERT_PRODUCTS.temporalCoherence.file), info.grid, productGeoTiffOptions(INVERT_PRODUCTS.temporalCoherence));
         countTif = await createGeoTiffFile(path.join(output.dir, INVERT_PRODUCTS.numInvIfgram.file), info.grid, productGeoTiffOptions(INVERT_PRODUCTS.numInvIfgram));
         await withJobDevices(ctx, async (devices) => {
-          const selected = await selectInvertKernel(devices, (line) => say(line));
+          const selected = await selectInvertKernel(devices, (line) => say(line), () => new WorkerPoolInvertKernel());
           notes.push(...selected.notes);
           const kernel: InvertKernel = selected.kernel;
           const float64: { kernel: InvertKernel | null } = { kernel: null };

@@ -2,8 +2,9 @@
 // the GPU kernels are loaded only when a GPU is wanted (dynamic imports, so `--device cpu`
 // never loads a WGSL host) and built on the selection's device, which they do not own
 // (destroyContextOnDispose: false: the selection releases the device once, at its end). The
-// fit's CPU kernel is the caller's: the Node worker pool in the CLI, the float64 kernel (the
-// default) in the browser's worker, which takes every kernel from here and never imports cpu/.
+// fit's and the inversion's CPU kernels are the caller's: the Node worker pools in the CLI, the
+// float64 kernels (the default) in the browser's worker, which takes every kernel from here and
+// never imports cpu/.
 import type { FitKernel } from '../core/fit-types.ts';
 import type { SeasonsKernel } from '../core/seasons.ts';
 import type { AltKernel } from '../core/alt.ts';
@@ -48,9 +49,12 @@ export function float64InvertKernel(): InvertKernel {
   return new CpuInvertKernel();
 }
 
-/** The inversion kernel: GPU (behind FallbackInvertKernel under auto) or the float64 reference. */
-export function selectInvertKernel(devices: DeviceSelection, log?: (line: string) => void): Promise<SelectedKernel<InvertKernel>> {
-  return devices.selectKernel<InvertKernel>(gpuInvertKernel, float64InvertKernel, FallbackInvertKernel, log);
+/**
+ * The inversion kernel: GPU (behind FallbackInvertKernel under auto) or `makeCpu` (default:
+ * float64InvertKernel on the calling thread; the CLI passes its worker pool).
+ */
+export function selectInvertKernel(devices: DeviceSelection, log?: (line: string) => void, makeCpu: () => InvertKernel = float64InvertKernel): Promise<SelectedKernel<InvertKernel>> {
+  return devices.selectKernel<InvertKernel>(gpuInvertKernel, makeCpu, FallbackInvertKernel, log);
 }
 
 /** The float64 reference fit kernel on the calling thread (the browser worker's CPU path). */
