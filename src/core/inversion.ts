@@ -16,6 +16,7 @@
 // components has a singular BᵀWB; its least-norm solution is found without an SVD
 // (src/cpu/invert.ts says how: pin one velocity per component, then project out the null space).
 import { InputError } from './errors.ts';
+import { parseYmd } from './time.ts';
 
 /** One interferogram: its two acquisition dates, YYYYMMDD as MintPy writes them. */
 export interface IfgramPair {
@@ -51,17 +52,12 @@ export interface IfgramNetwork {
   halfBandwidth: number;
 }
 
-const DATE8 = /^(\d{4})(\d{2})(\d{2})$/;
-
 /** Days since 1970-01-01 of a YYYYMMDD date, or NaN when it is not a calendar date. */
 export function daysOfDate8(date: string): number {
-  const m = DATE8.exec(date);
-  if (!m) return Number.NaN;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const ms = Date.UTC(y, mo - 1, d);
-  const back = new Date(ms);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return Number.NaN;
-  return ms / 86_400_000;
+  // parseYmd forgives surrounding blanks; a date of the network must be the 8 digits alone.
+  const ymd = date === date.trim() ? parseYmd(date) : null;
+  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999.
+  return ymd ? new Date(0).setUTCFullYear(ymd.year, ymd.month - 1, ymd.day) / 86_400_000 : Number.NaN;
 }
 
 /**
@@ -301,4 +297,66 @@ export function allocateInvertOutputs(nPixels: number, nDates: number): InvertOu
     numInvIfgram: new Float32Array(nPixels),
     status: new Uint8Array(nPixels).fill(InvertStatus.NO_DATA),
   };
+}
+
+/**
+ * Checks every backend relies on (a pair spanning more than halfBandwidth + 1 intervals would
+ * write outside its band row): throws on an inconsistent network (our bug, not the user's).
+ */
+export function checkIfgramNetwork(network: IfgramNetwork): void {
+  const nDates = network.dates.length;
+  const m = network.intervalStart.length;
+  if (nDates < 2) throw new Error(`inversion network: ${nDates} dates`);
+  if (network.intervalYears.length !== nDates - 1) throw new Error(`inversion network: ${network.intervalYears.length} intervals for ${nDates} dates`);
+  if (network.intervalEnd.length !== m || network.pairSign.length !== m) throw new Error('inversion network: per-interferogram arrays of different lengths');
+  const b = network.halfBandwidth;
+  if (!Number.isInteger(b) || b < 0) throw new Error(`inversion network: half-bandwidth ${b}`);
+  for (let i = 0; i < m; i++) {
+    const lo = network.intervalStart[i];
+    const hi = network.intervalEnd[i];
+    if (!(lo >= 0 && lo < hi && hi < nDates)) throw new Error(`inversion network: interferogram ${i} spans dates ${lo}..${hi} of ${nDates}`);
+    if (hi - lo - 1 > b) throw new Error(`inversion network: interferogram ${i} spans ${hi - lo} intervals, beyond the half-bandwidth ${b}`);
+    if (Math.abs(network.pairSign[i]) !== 1) throw new Error(`inversion network: interferogram ${i} has sign ${network.pairSign[i]}`);
+  }
+  for (let k = 0; k + 1 < nDates; k++) {
+    if (!(network.intervalYears[k] > 0)) throw new Error(`inversion network: interval ${k} is ${network.intervalYears[k]} yr`);
+  }
+  const exempt = network.redundancyExemptDate;
+  if (!(Number.isInteger(exempt) && exempt >= 0 && exempt < nDates)) throw new Error(`inversion network: redundancy-exempt date ${exempt}`);
+}
+
+/** A tile's planes have the network's length (our bug otherwise). */
+export function checkInvertTile(tile: InvertTile, network: IfgramNetwork): void {
+  const expected = network.intervalStart.length * tile.nPixels;
+  if (tile.phaseRad.length !== expected) throw new Error(`inversion tile: ${tile.phaseRad.length} phase values for ${network.intervalStart.length} interferograms × ${tile.nPixels} pixels`);
+  if (tile.weightSqrt && tile.weightSqrt.length !== expected) throw new Error(`inversion tile: ${tile.weightSqrt.length} weights for ${expected} phase values`);
+}
+
+/**
+ * The pixels `pixels` of `tile` as a tile of their own (a second pass over a few of them: the
+ * GPU's split pixels on its general path, the float64 re-solve of flagged ones).
+ */
+export function gatherInvertPixels(tile: InvertTile, nIfgrams: number, pixels: readonly number[]): InvertTile {
+  const n = tile.nPixels;
+  const k = pixels.length;
+  const sub: InvertTile = { nPixels: k, phaseRad: new Float32Array(nIfgrams * k), weightSqrt: tile.weightSqrt ? new Float32Array(nIfgrams * k) : null };
+  for (let i = 0; i < nIfgrams; i++) {
+    for (let j = 0; j < k; j++) {
+      sub.phaseRad[i * k + j] = tile.phaseRad[i * n + pixels[j]];
+      if (sub.weightSqrt) sub.weightSqrt[i * k + j] = tile.weightSqrt![i * n + pixels[j]];
+    }
+  }
+  return sub;
+}
+
+/** Writes the outputs of a gathered tile (gatherInvertPixels) back to the pixels it came from. */
+export function scatterInvertOutputs(from: InvertOutputs, pixels: readonly number[], into: InvertOutputs, nPixels: number, nDates: number): void {
+  const k = pixels.length;
+  for (let j = 0; j < k; j++) {
+    const p = pixels[j];
+    for (let d = 0; d < nDates; d++) into.timeseriesM[d * nPixels + p] = from.timeseriesM[d * k + j];
+    into.temporalCoherence[p] = from.temporalCoherence[j];
+    into.numInvIfgram[p] = from.numInvIfgram[j];
+    into.status[p] = from.status[j];
+  }
 }

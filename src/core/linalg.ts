@@ -1,4 +1,5 @@
-// Small dense symmetric positive-definite solves for per-pixel normal equations (≤ 7 × 7).
+// Small dense symmetric positive-definite solves: the fit's per-pixel normal equations (≤ 7 × 7) and
+// the inversion's Gram matrix of a split network's null space (src/cpu/invert.ts).
 // Matrices are row-major Float64Array(n × n). Cholesky because normal matrices are SPD when
 // the design has full column rank; a pivot that collapses relative to its diagonal means the
 // epochs cannot separate the model's columns (e.g. all in one season) and the fit is refused.

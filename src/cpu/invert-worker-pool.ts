@@ -21,8 +21,8 @@
 // and then named by its id: it is taken as unchanged while it is the same object.
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
-import { allocateInvertOutputs, type IfgramNetwork, type InvertKernel, type InvertOptions, type InvertOutputs, type InvertTile } from '../core/inversion.ts';
-import { checkInvertNetwork, checkInvertTile, invertPixelRange } from './invert.ts';
+import { allocateInvertOutputs, checkIfgramNetwork, checkInvertTile, type IfgramNetwork, type InvertKernel, type InvertOptions, type InvertOutputs, type InvertTile } from '../core/inversion.ts';
+import { invertPixelRange } from './invert.ts';
 import type { InvertSharedLayout, InvertWorkerReply, InvertWorkerRequest } from './invert-worker-body.ts';
 
 /** Pixel ranges per thread and tile; the smallest range worth a message, and the largest the calling thread solves without yielding (~40 ms). */
@@ -135,7 +135,7 @@ export class WorkerPoolInvertKernel implements InvertKernel {
   async invertTile(tile: InvertTile, network: IfgramNetwork, options: InvertOptions): Promise<InvertOutputs> {
     if (this.failure) throw this.failure;
     if (this.disposed) throw new Error('cpu inversion pool: used after dispose()');
-    checkInvertNetwork(network);
+    checkIfgramNetwork(network);
     checkInvertTile(tile, network);
     const n = tile.nPixels;
     const nIfgrams = network.intervalStart.length;

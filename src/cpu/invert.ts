@@ -38,12 +38,15 @@
 import {
   InvertStatus,
   allocateInvertOutputs,
+  checkIfgramNetwork,
+  checkInvertTile,
   type IfgramNetwork,
   type InvertKernel,
   type InvertOptions,
   type InvertOutputs,
   type InvertTile,
 } from '../core/inversion.ts';
+import { choleskyInPlace, choleskySolveInPlace } from '../core/linalg.ts';
 
 /**
  * Pivot floor of the float64 banded Cholesky, relative to the largest diagonal entry of BᵀWB
@@ -64,38 +67,6 @@ export const GELSD_RCOND = 1e-5;
 
 /** Sweeps of the one-sided Jacobi SVD before it gives up (it converges in ~10 for our sizes). */
 const JACOBI_MAX_SWEEPS = 60;
-
-/**
- * Network checks every backend relies on (a pair spanning more than halfBandwidth + 1 intervals
- * would write outside its band row): throws on an inconsistent network.
- */
-export function checkInvertNetwork(network: IfgramNetwork): void {
-  const nDates = network.dates.length;
-  const m = network.intervalStart.length;
-  if (nDates < 2) throw new Error(`inversion network: ${nDates} dates`);
-  if (network.intervalYears.length !== nDates - 1) throw new Error(`inversion network: ${network.intervalYears.length} intervals for ${nDates} dates`);
-  if (network.intervalEnd.length !== m || network.pairSign.length !== m) throw new Error('inversion network: per-interferogram arrays of different lengths');
-  const b = network.halfBandwidth;
-  if (!Number.isInteger(b) || b < 0) throw new Error(`inversion network: half-bandwidth ${b}`);
-  for (let i = 0; i < m; i++) {
-    const lo = network.intervalStart[i];
-    const hi = network.intervalEnd[i];
-    if (!(lo >= 0 && lo < hi && hi < nDates)) throw new Error(`inversion network: interferogram ${i} spans dates ${lo}..${hi} of ${nDates}`);
-    if (hi - lo - 1 > b) throw new Error(`inversion network: interferogram ${i} spans ${hi - lo} intervals, beyond the half-bandwidth ${b}`);
-    if (Math.abs(network.pairSign[i]) !== 1) throw new Error(`inversion network: interferogram ${i} has sign ${network.pairSign[i]}`);
-  }
-  for (let k = 0; k + 1 < nDates; k++) {
-    if (!(network.intervalYears[k] > 0)) throw new Error(`inversion network: interval ${k} is ${network.intervalYears[k]} yr`);
-  }
-  const exempt = network.redundancyExemptDate;
-  if (!(Number.isInteger(exempt) && exempt >= 0 && exempt < nDates)) throw new Error(`inversion network: redundancy-exempt date ${exempt}`);
-}
-
-export function checkInvertTile(tile: InvertTile, network: IfgramNetwork): void {
-  const expected = network.intervalStart.length * tile.nPixels;
-  if (tile.phaseRad.length !== expected) throw new Error(`inversion tile: ${tile.phaseRad.length} phase values for ${network.intervalStart.length} interferograms × ${tile.nPixels} pixels`);
-  if (tile.weightSqrt && tile.weightSqrt.length !== expected) throw new Error(`inversion tile: ${tile.weightSqrt.length} weights for ${expected} phase values`);
-}
 
 // ── Connected components (INVERSION.md §7.2) ───────────────────────────────────────────────
 
@@ -189,34 +160,6 @@ export function bandedCholeskySolveInPlace(band: Float64Array, n: number, b: num
     for (let i = k + 1, last = Math.min(n - 1, k + b); i <= last; i++) s -= band[i * (w + 1) - k] * rhs[i];
     rhs[k] = s / band[k * w];
   }
-}
-
-/** Dense row-major Cholesky solve of the small c × c system G α = g; false when not definite. */
-function denseCholeskySolve(g: Float64Array, c: number, rhs: Float64Array): boolean {
-  for (let j = 0; j < c; j++) {
-    const diagonal = g[j * c + j];
-    let pivot = diagonal;
-    for (let k = 0; k < j; k++) pivot -= g[j * c + k] ** 2;
-    if (!(pivot > CPU_INVERSION_RELATIVE_PIVOT_FLOOR * diagonal) || !(pivot > 0)) return false;
-    const ljj = Math.sqrt(pivot);
-    g[j * c + j] = ljj;
-    for (let i = j + 1; i < c; i++) {
-      let s = g[i * c + j];
-      for (let k = 0; k < j; k++) s -= g[i * c + k] * g[j * c + k];
-      g[i * c + j] = s / ljj;
-    }
-  }
-  for (let i = 0; i < c; i++) {
-    let s = rhs[i];
-    for (let k = 0; k < i; k++) s -= g[i * c + k] * rhs[k];
-    rhs[i] = s / g[i * c + i];
-  }
-  for (let i = c - 1; i >= 0; i--) {
-    let s = rhs[i];
-    for (let k = i + 1; k < c; k++) s -= g[k * c + i] * rhs[k];
-    rhs[i] = s / g[i * c + i];
-  }
-  return true;
 }
 
 /** One pixel's valid observations: the interferograms used, their phase (rad) and weight w = (√w)². */
@@ -445,7 +388,9 @@ function projectOutNullSpace(v: Float64Array, label: Int32Array, c: number, inte
     if (z >= 0) { gram[z * c + z] += inv * inv; alpha[z] += v[k] * inv; }
     if (a >= 0 && z >= 0) { gram[a * c + z] -= inv * inv; gram[z * c + a] -= inv * inv; }
   }
-  if (!denseCholeskySolve(gram, c, alpha)) return false;
+  // The small c × c system G α = g (core/linalg's dense Cholesky, the pivot floor of this file).
+  if (!choleskyInPlace(gram, c, CPU_INVERSION_RELATIVE_PIVOT_FLOOR)) return false;
+  choleskySolveInPlace(gram, c, alpha);
   for (let k = 0; k < v.length; k++) {
     const a = label[k] - 1;
     const z = label[k + 1] - 1;
@@ -773,7 +718,7 @@ export class CpuInvertKernel implements InvertKernel {
   svdPixels = 0;
 
   async invertTile(tile: InvertTile, network: IfgramNetwork, options: InvertOptions): Promise<InvertOutputs> {
-    checkInvertNetwork(network);
+    checkIfgramNetwork(network);
     checkInvertTile(tile, network);
     const out = allocateInvertOutputs(tile.nPixels, network.dates.length);
     this.svdPixels += invertPixelRange(tile, network, options, 0, tile.nPixels, out);

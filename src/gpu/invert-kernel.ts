@@ -23,6 +23,10 @@
 import {
   InvertStatus,
   allocateInvertOutputs,
+  checkIfgramNetwork,
+  checkInvertTile,
+  gatherInvertPixels,
+  scatterInvertOutputs,
   type IfgramNetwork,
   type InvertKernel,
   type InvertOptions,
@@ -201,23 +205,6 @@ const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|softpipe|swiftshader/i;
 
 const VALID_STATUS = new Set<number>(Object.values(InvertStatus));
 
-/** Network checks the kernel's memory layout relies on (a pair wider than the band would alias). */
-function checkNetwork(network: IfgramNetwork): void {
-  const nDates = network.dates.length;
-  const m = network.intervalStart.length;
-  const b = network.halfBandwidth;
-  if (nDates < 2 || network.intervalYears.length !== nDates - 1) throw new Error(`inversion network: ${network.intervalYears.length} intervals for ${nDates} dates`);
-  if (network.intervalEnd.length !== m || network.pairSign.length !== m) throw new Error('inversion network: per-interferogram arrays of different lengths');
-  if (!Number.isInteger(b) || b < 0) throw new Error(`inversion network: half-bandwidth ${b}`);
-  for (let i = 0; i < m; i++) {
-    const lo = network.intervalStart[i];
-    const hi = network.intervalEnd[i];
-    if (!(lo >= 0 && lo < hi && hi < nDates) || hi - lo - 1 > b || Math.abs(network.pairSign[i]) !== 1) {
-      throw new Error(`inversion network: interferogram ${i} spans dates ${lo}..${hi} (sign ${network.pairSign[i]}) of ${nDates}, half-bandwidth ${b}`);
-    }
-  }
-}
-
 export class GpuInvertKernel implements InvertKernel {
   readonly kind = 'gpu' as const;
   readonly description: string;
@@ -247,13 +234,11 @@ export class GpuInvertKernel implements InvertKernel {
   async invertTile(tile: InvertTile, network: IfgramNetwork, options: InvertOptions): Promise<InvertOutputs> {
     if (this.disposed) throw new Error('GPU invert kernel used after dispose()');
     if (this.context.failure) throw this.context.failure;
-    checkNetwork(network);
-    const { nPixels, phaseRad, weightSqrt } = tile;
+    checkIfgramNetwork(network);
+    checkInvertTile(tile, network);
+    const { nPixels } = tile;
     const nIfgrams = network.intervalStart.length;
     const nDates = network.dates.length;
-    if (phaseRad.length !== nIfgrams * nPixels || (weightSqrt && weightSqrt.length !== phaseRad.length)) {
-      throw new Error(`inversion tile: ${phaseRad.length} phase and ${weightSqrt?.length ?? 0} weight values for ${nIfgrams} interferograms × ${nPixels} pixels`);
-    }
     const out = allocateInvertOutputs(nPixels, nDates);
     if (nPixels === 0) return out;
     const table = invertNetworkTable(network);
@@ -266,23 +251,9 @@ export class GpuInvertKernel implements InvertKernel {
     const split: number[] = [];
     await this.run(this.planesFor(fast), tile, network, options, table, fast, out, split);
     if (split.length) {
-      const k = split.length;
-      const sub: InvertTile = { nPixels: k, phaseRad: new Float32Array(nIfgrams * k), weightSqrt: weightSqrt ? new Float32Array(nIfgrams * k) : null };
-      for (let i = 0; i < nIfgrams; i++) {
-        for (let j = 0; j < k; j++) {
-          sub.phaseRad[i * k + j] = phaseRad[i * nPixels + split[j]];
-          if (sub.weightSqrt) sub.weightSqrt[i * k + j] = weightSqrt![i * nPixels + split[j]];
-        }
-      }
-      const general = allocateInvertOutputs(k, nDates);
-      await this.run(this.planesFor(null), sub, network, options, table, null, general, null);
-      for (let j = 0; j < k; j++) {
-        const p = split[j];
-        for (let d = 0; d < nDates; d++) out.timeseriesM[d * nPixels + p] = general.timeseriesM[d * k + j];
-        out.temporalCoherence[p] = general.temporalCoherence[j];
-        out.numInvIfgram[p] = general.numInvIfgram[j];
-        out.status[p] = general.status[j];
-      }
+      const general = allocateInvertOutputs(split.length, nDates);
+      await this.run(this.planesFor(null), gatherInvertPixels(tile, nIfgrams, split), network, options, table, null, general, null);
+      scatterInvertOutputs(general, split, out, nPixels, nDates);
     }
     return out;
   }

@@ -91,8 +91,8 @@ export interface InversionOutputLayout {
   dates: string[];
   /** Perpendicular baseline per date (m): ifgram-stack.ts timeseriesPerpendicularBaselineM. */
   bperp: Float32Array;
-  /** The settings (typed: written as MintPy's str()), or the seven values as text, used verbatim. */
-  networkInversion: NetworkInversionSettings | Partial<Record<NetworkInversionKey, string>>;
+  /** The settings, written as MintPy's str() of each. */
+  networkInversion: NetworkInversionSettings;
   /**
    * The reference pixel used. When it differs from the stack's REF_Y/REF_X, the outputs carry
    * this one (REF_LAT/REF_LON, which would then describe another pixel, are dropped).
@@ -147,11 +147,7 @@ export function inversionOutputAttributes(layout: Pick<InversionOutputLayout, 's
     delete meta.REF_LAT;
     delete meta.REF_LON;
   }
-  const settings = layout.networkInversion;
-  const network = 'weightFunc' in settings && typeof (settings as NetworkInversionSettings).numIfgram === 'number'
-    ? networkInversionAttributes(settings as NetworkInversionSettings)
-    : Object.fromEntries(Object.entries(settings).map(([k, v]) => [`mintpy.networkInversion.${k}`, String(v)]));
-  Object.assign(meta, network);
+  Object.assign(meta, networkInversionAttributes(layout.networkInversion));
   const timeseries = { ...meta, FILE_TYPE: 'timeseries', UNIT: 'm', REF_DATE: layout.dates[0] };
   const temporalCoherence: Record<string, string> = { ...timeseries, FILE_TYPE: 'temporalCoherence', UNIT: '1' };
   delete temporalCoherence.REF_DATE;

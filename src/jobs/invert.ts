@@ -17,8 +17,7 @@
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { InputError, optionError } from '../core/errors.ts';
-import { InvertStatus, type InvertKernel } from '../core/inversion.ts';
-import { mapToPixel } from '../core/grid.ts';
+import type { InvertKernel } from '../core/inversion.ts';
 import { INVERT_PRODUCTS } from '../core/products.ts';
 import {
   datasetsNeeded,
@@ -31,12 +30,12 @@ import {
 } from '../pipeline/invert.ts';
 import { selectInvertKernel, float64InvertKernel } from '../pipeline/kernels.ts';
 import { WorkerPoolInvertKernel } from '../cpu/invert-worker-pool.ts';
-import { lonLatToGrid } from '../pipeline/grid-crs.ts';
+import { pixelOfLatLon } from '../pipeline/stack-selection.ts';
 import { productGeoTiffOptions } from '../pipeline/fit-geotiff-options.ts';
 import { DecimatedPlane } from '../pipeline/blocks.ts';
 import { openIfgramStackNode, type IfgramStackReader } from '../io/ifgram-stack-node.ts';
-import { timeseriesPerpendicularBaselineM } from '../io/ifgram-stack.ts';
-import { openInversionWriters, type InversionWriters } from '../io/mintpy-inversion-write-node.ts';
+import { mintpyStackMetadata, timeseriesPerpendicularBaselineM } from '../io/ifgram-stack.ts';
+import { INVERSION_FILE_NAMES, openInversionWriters, type InversionWriters } from '../io/mintpy-inversion-write-node.ts';
 import { createGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
 import { withOutput } from '../io/output-dir-node.ts';
 import { renderRasterQuicklook } from '../plot/raster.ts';
@@ -53,13 +52,6 @@ export interface InvertJobInputs {
 }
 
 export type InvertJobOptions = Partial<InvertTableOptions>;
-
-/** The file names of the outputs (MintPy's). */
-export const INVERT_FILES = {
-  timeseries: 'timeseries.h5',
-  temporalCoherence: 'temporalCoherence.h5',
-  numInvIfgram: 'numInvIfgram.h5',
-} as const;
 
 /** Interferogram bytes a tile may hold (every dataset read), before preparation. */
 const TILE_BUDGET_BYTES = 48 * 1024 * 1024;
@@ -101,11 +93,9 @@ function referencePixel(reader: IfgramStackReader, options: InvertJobOptions): {
   if (options.refLalo) {
     const [lat, lon] = options.refLalo;
     if (info.grid.radarCoded) throw optionError('ref-lalo', `${info.file} is in radar coordinates: use --ref-yx`);
-    const [x, y] = lonLatToGrid(info.grid, info.file)(lon, lat);
-    const { row, col } = mapToPixel(info.grid, x, y);
-    const r = Math.floor(row), c = Math.floor(col);
-    if (!inside(r, c)) throw optionError('ref-lalo', `${lat},${lon} lies outside ${info.file}`);
-    return { row: r, col: c, source: '--ref-lalo' };
+    const at = pixelOfLatLon(info.grid, lat, lon, info.file, null);
+    if (!at) throw optionError('ref-lalo', `${lat},${lon} lies outside ${info.file}`);
+    return { ...at, source: '--ref-lalo' };
   }
   if (!info.ref) throw new InputError(info.file, 'no reference pixel: the file has no REF_Y/REF_X attributes (run MintPy\'s reference_point.py, or give --ref-yx ROW,COL or --ref-lalo LAT,LON)');
   const { y, x } = info.ref;
@@ -196,14 +186,16 @@ export async function invertJob(inputs: InvertJobInputs, options: InvertJobOptio
       let kernelDescription = { kind: 'cpu' as 'cpu' | 'gpu', description: '' };
       try {
         writers = await openInversionWriters(output.dir, {
-          stackAttributes: info.attributes,
+          // The stack's attributes with START_DATE/END_DATE over all its dates, as MintPy's.
+          stackAttributes: mintpyStackMetadata(info),
           length,
           width,
           dates: plan.network.dates,
           bperp: timeseriesPerpendicularBaselineM(plan.keptIfgrams.map((i) => info.pairs[i]), plan.keptIfgrams.map((i) => info.bperp?.[i] ?? 0)),
           networkInversion: networkOptions,
           reference: { y: ref.row, x: ref.col },
-          allDates: [...new Set(info.pairs.flatMap((p) => [p.referenceDate, p.secondaryDate]))].sort(),
+          // Output chunks of the tile's rows: each tile fills whole chunks.
+          chunkRows: tileRows,
         });
         cohTif = await createGeoTiffFile(path.join(output.dir, INVERT_PRODUCTS.temporalCoherence.file), info.grid, productGeoTiffOptions(INVERT_PRODUCTS.temporalCoherence));
         countTif = await createGeoTiffFile(path.join(output.dir, INVERT_PRODUCTS.numInvIfgram.file), info.grid, productGeoTiffOptions(INVERT_PRODUCTS.numInvIfgram));
@@ -226,7 +218,7 @@ export async function invertJob(inputs: InvertJobInputs, options: InvertJobOptio
               };
               const tile = prepareInvertTile(plan, raw, refPhase);
               const out = await invertTile(kernel, () => (float64.kernel ??= float64InvertKernel()), tile, plan, counts);
-              if (ref.row >= row0 && ref.row < row0 + nRows) setReferencePixel(out, (ref.row - row0) * width + ref.col, nPixels, nDates, nIfgrams);
+              if (ref.row >= row0 && ref.row < row0 + nRows) setReferencePixel(out, (ref.row - row0) * width + ref.col, nPixels, nDates, nIfgrams, counts);
               await writers!.writeRows(row0, nRows, out.timeseriesM, out.temporalCoherence, out.numInvIfgram);
               await cohTif!.writeRows(row0, out.temporalCoherence);
               await countTif!.writeRows(row0, out.numInvIfgram);
@@ -251,9 +243,6 @@ export async function invertJob(inputs: InvertJobInputs, options: InvertJobOptio
         await countTif?.discard();
         throw e;
       }
-      // The reference pixel counts as inverted (MintPy's tcoh 1): it was counted as no data.
-      counts.noData--;
-      counts.inverted++;
       if (counts.inverted <= 1) {
         throw new InputError(info.file, `no pixel could be inverted (${counts.noData} without data, ${counts.skippedByRedundancy} below --min-redundancy ${choices.minRedundancy})`);
       }
@@ -267,7 +256,7 @@ export async function invertJob(inputs: InvertJobInputs, options: InvertJobOptio
         command: 'invert',
         created: new Date().toISOString(),
         inputs: { stack: stackFile, waterMask: options.waterMask ? path.resolve(options.waterMask) : null },
-        series: INVERT_FILES.timeseries,
+        series: INVERSION_FILE_NAMES.timeseries,
         options: {
           weightFunc: choices.weightFunction,
           maskDataset: choices.maskDataset,
@@ -293,7 +282,7 @@ export async function invertJob(inputs: InvertJobInputs, options: InvertJobOptio
         weights: { function: choices.weightFunction, looks: plan.weightLooks },
         counts: { ...counts, outsideWaterMask },
         device: { ...kernelDescription, notes },
-        products: [INVERT_FILES.timeseries, INVERT_FILES.temporalCoherence, INVERT_FILES.numInvIfgram, INVERT_PRODUCTS.temporalCoherence.file, INVERT_PRODUCTS.numInvIfgram.file, 'temporalCoherence.png'],
+        products: [INVERSION_FILE_NAMES.timeseries, INVERSION_FILE_NAMES.temporalCoherence, INVERSION_FILE_NAMES.numInvIfgram, INVERT_PRODUCTS.temporalCoherence.file, INVERT_PRODUCTS.numInvIfgram.file, 'temporalCoherence.png'],
         elapsedSeconds,
       };
       await writeFile(path.join(output.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
@@ -316,5 +305,3 @@ function waterRows(water: Float32Array, from: number, n: number): Uint8Array {
   return out;
 }
 
-/** Statuses, for tests and the summary. */
-export { InvertStatus };

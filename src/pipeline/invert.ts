@@ -5,13 +5,14 @@
 // No node: imports; the Node job (jobs/invert.ts) reads and writes around it.
 import { InputError } from '../core/errors.ts';
 import {
-  allocateInvertOutputs,
   buildIfgramNetwork,
   coherenceWeightSqrt,
+  gatherInvertPixels,
   InvertStatus,
   PHASE_VARIANCE_BINS,
   phaseVarianceTable,
   WEIGHT_COHERENCE_EPSILON,
+  scatterInvertOutputs,
   weightLooks,
   type IfgramNetwork,
   type IfgramPair,
@@ -178,6 +179,13 @@ export function emptyInvertCounts(): InvertCounts {
   return { pixels: 0, inverted: 0, noData: 0, skippedByRedundancy: 0, solvedInFloat64: 0 };
 }
 
+/** Counts a pixel of status `status` (by = 1), or takes it back (by = −1). */
+function tally(counts: InvertCounts, status: number, by: 1 | -1): void {
+  if (status === InvertStatus.SOLVED) counts.inverted += by;
+  else if (status === InvertStatus.REDUNDANCY) counts.skippedByRedundancy += by;
+  else counts.noData += by;
+}
+
 /**
  * Runs `kernel` on a tile; pixels it marks NEEDS_FLOAT64 are gathered into one tile for the
  * float64 reference (`float64`) and scattered back. Counts are added to `counts`.
@@ -196,49 +204,27 @@ export async function invertTile(
   const redo: number[] = [];
   for (let p = 0; p < n; p++) if (out.status[p] === InvertStatus.NEEDS_FLOAT64) redo.push(p);
   if (redo.length) {
-    const m = network.intervalStart.length;
-    const k = redo.length;
-    const sub: InvertTile = { nPixels: k, phaseRad: new Float32Array(m * k), weightSqrt: tile.weightSqrt ? new Float32Array(m * k) : null };
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < k; j++) {
-        sub.phaseRad[i * k + j] = tile.phaseRad[i * n + redo[j]];
-        if (sub.weightSqrt) sub.weightSqrt[i * k + j] = tile.weightSqrt![i * n + redo[j]];
-      }
-    }
-    const fixed = await float64().invertTile(sub, network, kernelOptions);
-    for (let j = 0; j < k; j++) {
-      const p = redo[j];
-      for (let d = 0; d < nDates; d++) out.timeseriesM[d * n + p] = fixed.timeseriesM[d * k + j];
-      out.temporalCoherence[p] = fixed.temporalCoherence[j];
-      out.numInvIfgram[p] = fixed.numInvIfgram[j];
-      out.status[p] = fixed.status[j];
-      if (fixed.status[j] === InvertStatus.SOLVED) counts.solvedInFloat64++;
-    }
+    const fixed = await float64().invertTile(gatherInvertPixels(tile, network.intervalStart.length, redo), network, kernelOptions);
+    scatterInvertOutputs(fixed, redo, out, n, nDates);
+    for (let j = 0; j < redo.length; j++) if (fixed.status[j] === InvertStatus.SOLVED) counts.solvedInFloat64++;
   }
   counts.pixels += n;
-  for (let p = 0; p < n; p++) {
-    const s = out.status[p];
-    if (s === InvertStatus.SOLVED) counts.inverted++;
-    else if (s === InvertStatus.REDUNDANCY) counts.skippedByRedundancy++;
-    else counts.noData++;
-  }
+  for (let p = 0; p < n; p++) tally(counts, out.status[p], 1);
   return out;
 }
 
 /**
  * MintPy's reference pixel (INVERSION.md §2.9 quirk 2): never inverted (its observations all
- * equal the reference), then written as ts = 0, temporalCoherence = 1, numInvIfgram = M.
+ * equal the reference), then written as ts = 0, temporalCoherence = 1, numInvIfgram = M, and
+ * counted as inverted (invertTile counted it by the status the kernel gave it).
  */
-export function setReferencePixel(out: InvertOutputs, pixel: number, nPixels: number, nDates: number, nIfgrams: number): void {
+export function setReferencePixel(out: InvertOutputs, pixel: number, nPixels: number, nDates: number, nIfgrams: number, counts: InvertCounts): void {
+  tally(counts, out.status[pixel], -1);
   for (let d = 0; d < nDates; d++) out.timeseriesM[d * nPixels + pixel] = 0;
   out.temporalCoherence[pixel] = 1;
   out.numInvIfgram[pixel] = nIfgrams;
   out.status[pixel] = InvertStatus.SOLVED;
-}
-
-/** An empty tile's outputs (no pixel). */
-export function noInvertOutputs(nDates: number): InvertOutputs {
-  return allocateInvertOutputs(0, nDates);
+  tally(counts, InvertStatus.SOLVED, 1);
 }
 
 /** The inversion kernel on the GPU until it fails (device lost…), then on the CPU (under auto). */

@@ -163,7 +163,8 @@ async function referencePixel(stack: StackSource, options: StackSelectionOptions
   return { given, row, col, lat: centre?.lat ?? null, lon: centre?.lon ?? null, series, datesWithoutData };
 }
 
-function pixelOfLatLon(grid: RasterGrid, lat: number, lon: number, file: string, lookup: RadarLookup | null): { row: number; col: number } | null {
+/** The pixel of a latitude/longitude on `grid` (a radar grid through its lookup), or null outside it. */
+export function pixelOfLatLon(grid: RasterGrid, lat: number, lon: number, file: string, lookup: RadarLookup | null): { row: number; col: number } | null {
   if (grid.radarCoded) {
     if (!lookup) throw optionError('ref-lalo', `${file} is in radar coordinates: give --geometry (latitude/longitude) or use --ref-yx`);
     return radarPixelAt(lookup, lat, lon);

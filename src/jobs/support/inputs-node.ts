@@ -3,6 +3,7 @@
 // every problem is a one-line InputError naming the file. The browser reads its own way
 // (web/open-files.ts) and shares the checks in fit-setup.ts.
 import path from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import { InputError, optionError } from '../../core/errors.ts';
 import { describeGrid, sameGrid, type RasterGrid } from '../../core/grid.ts';
 import { isIncidenceAngle } from '../../core/decomposition.ts';
@@ -463,7 +464,6 @@ export async function openResampledRows(file: string, target: RasterGrid): Promi
  */
 export async function resolveInvertFolder<T extends { stack: string; mask?: string | null; maskDataset?: string | null }>(inputs: T): Promise<T> {
   const dir = path.resolve(inputs.stack);
-  const { stat, readFile } = await import('node:fs/promises');
   const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
   if (!isDir) return inputs;
   const summaryFile = path.join(dir, 'summary.json');
