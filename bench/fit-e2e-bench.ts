@@ -18,6 +18,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GNU_TIME as gnuTime, measure, type MeasuredRun } from './measure.ts';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,7 +34,6 @@ const nDates = arg('dates', 200);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const runTs = path.join(here, '..', 'bin', 'run-ts.mjs');
 const bin = path.join(here, '..', 'bin', 'permasar.mjs');
-const gnuTime = '/usr/bin/time';
 const python = process.env.PERMASAR_MINTPY_PYTHON ?? '/usr/bin/python3';
 
 /** MintPy's source folder if it can run here, else why not (printed, and the rest runs). */
@@ -54,20 +54,7 @@ function findMintpy(): { source: string } | { missing: string } {
   return { source };
 }
 
-interface Row { label: string; seconds: number; maxRssMiB: number | null }
-
-// Each measurement in its own process: wall clock from here, peak RSS from GNU time -v.
-function measure(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Row {
-  const timed = existsSync(gnuTime);
-  const started = process.hrtime.bigint();
-  const r = timed
-    ? spawnSync(gnuTime, ['-v', command, ...args], { encoding: 'utf8', env, cwd, maxBuffer: 64 << 20 })
-    : spawnSync(command, args, { encoding: 'utf8', env, cwd, maxBuffer: 64 << 20 });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (r.status !== 0) throw new Error(`${label} failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '');
-  return { label, seconds, maxRssMiB: rss ? Number(rss[1]) / 1024 : null };
-}
+type Row = MeasuredRun;
 
 const mintpy = findMintpy();
 if ('missing' in mintpy) console.log(`MintPy side by side: skipped (${mintpy.missing}).`);
@@ -87,7 +74,7 @@ try {
   if ('source' in mintpy) {
     mintpyRow = measure('MintPy timeseries2velocity --periodic 1.0', python,
       ['-m', 'mintpy.cli.timeseries2velocity', stackFile, '--periodic', '1.0', '-o', path.join(dir, 'velocity.h5')],
-      { ...process.env, PYTHONPATH: mintpy.source }, dir);
+      { env: { ...process.env, PYTHONPATH: mintpy.source }, cwd: dir });
     rows.push(mintpyRow);
   }
   const devices = ['gpu', 'cpu'].filter((d) => !process.argv.includes(`--skip-${d}`));

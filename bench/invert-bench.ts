@@ -22,6 +22,7 @@ import { mkdtemp, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measure, type MeasuredRun } from './measure.ts';
 
 const part = process.argv[2];
 if (part !== 'study' && part !== 'big') {
@@ -40,22 +41,9 @@ const stringArg = (name: string): string | null => {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const runTs = path.join(here, '..', 'bin', 'run-ts.mjs');
 const bin = path.join(here, '..', 'bin', 'permasar.mjs');
-const gnuTime = '/usr/bin/time';
 const python = process.env.PERMASAR_MINTPY_PYTHON ?? '/usr/bin/python3';
 
-interface Row { label: string; seconds: number; maxRssMiB: number | null; stdout: string }
-
-function measure(label: string, command: string, args: string[], cwd?: string, env: NodeJS.ProcessEnv = process.env): Row {
-  const timed = existsSync(gnuTime);
-  const started = process.hrtime.bigint();
-  const r = timed
-    ? spawnSync(gnuTime, ['-v', command, ...args], { encoding: 'utf8', cwd, env, maxBuffer: 256 << 20 })
-    : spawnSync(command, args, { encoding: 'utf8', cwd, env, maxBuffer: 256 << 20 });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (r.status !== 0) throw new Error(`${label} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-2000)}`);
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '');
-  return { label, seconds, maxRssMiB: rss ? Number(rss[1]) / 1024 : null, stdout: r.stdout ?? '' };
-}
+type Row = MeasuredRun;
 
 const mintpyOk = !flag('skip-mintpy') && spawnSync(python, ['-c', 'import mintpy.cli.ifgram_inversion'], { encoding: 'utf8' }).status === 0;
 if (!mintpyOk) console.log(`MintPy side by side: skipped (${flag('skip-mintpy') ? '--skip-mintpy' : `${python} cannot import mintpy: apt-get install python3-mintpy`}).`);
@@ -103,7 +91,7 @@ try {
     if (mintpyOk) {
       const cwd = path.join(dir, `study-${length}x${width}`, 'mintpy');
       await mkdir(cwd, { recursive: true });
-      const r = measure('MintPy -w var', python, ['-m', 'mintpy.cli.ifgram_inversion', small, '-w', 'var', '-o', 'ts.h5', 'tcoh.h5', 'num.h5'], cwd);
+      const r = measure('MintPy -w var', python, ['-m', 'mintpy.cli.ifgram_inversion', small, '-w', 'var', '-o', 'ts.h5', 'tcoh.h5', 'num.h5'], { cwd });
       const used = mintpyTimeUsed(r.stdout) ?? r.seconds;
       mintpyMs = (1000 * used) / (length * width);
       rows.push({ label: 'MintPy 1.5.1 -w var', pixels: length * width, seconds: r.seconds, msPerPixel: mintpyMs, rss: r.maxRssMiB, note: `its "time used" ${used.toFixed(1)} s` });
@@ -145,7 +133,7 @@ try {
     if (mintpyOk) {
       const cwd = path.join(dir, 'big', 'mintpy');
       await mkdir(cwd, { recursive: true });
-      rows.push(measure('MintPy 1.5.1 -w no (4 GB blocks, its default)', python, ['-m', 'mintpy.cli.ifgram_inversion', stack, '-w', 'no', '-o', 'ts.h5', 'tcoh.h5', 'num.h5'], cwd));
+      rows.push(measure('MintPy 1.5.1 -w no (4 GB blocks, its default)', python, ['-m', 'mintpy.cli.ifgram_inversion', stack, '-w', 'no', '-o', 'ts.h5', 'tcoh.h5', 'num.h5'], { cwd }));
     }
     const floor = rows[0].seconds;
     console.log('| run | wall s | × one read | peak RSS |');
