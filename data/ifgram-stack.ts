@@ -26,12 +26,29 @@
 // (None, L, W), chunked as h5py's chunks=True chooses (default) or as asked; root attributes as
 // text. connectComponent is NOT LZF-compressed (MintPy's is; h5wasm cannot write LZF).
 //
+// Troposphere (option `troposphere`, TroposphereOptions): a planted delay E per date and pixel
+// (displacement sign convention: E = −slant delay), a stratified part — a smooth synthetic
+// elevation times a per-date lapse — plus a smooth turbulent part, ~1–2 cm once referenced; the
+// phase becomes −4π/λ·((d + E)(s) − (d + E)(r)) + c_i + n, and ERA5.h5 is written beside the stack
+// as MintPy's tropo_pyaps3 writes it (`timeseries` float32 (N, L, W) in m, absolute — not
+// referenced —, `date` |S8 (N,), the stack's attributes with FILE_TYPE timeseries, UNIT m and no
+// REF_*), holding (1 − errorFraction)·E at every date but `missingDates`.
+// Ramps (option `ramps`, RampOptions): a planted per-date linear (or quadratic) ramp R in row and
+// column index, orbit-error-like, in the phase as d + E + R, NOT in ERA5.h5 (MintPy's remove_ramp
+// removes it). Both come from their own seeded streams and are analytic in (row, column), so any
+// row block is still reproducible alone, and without them every file is as before, value for value.
+// The truth stays d alone (relative to the first date and the reference pixel): E, R and the
+// constants c_i are not in it; the returned `troposphere`/`ramps` say what was planted.
+// Caller's displacement (option `displacementRows`): d from a function of row blocks instead of
+// the built-in model (data/sample-ifgrams.ts: the bundled sample's series); NaN = no data.
+//
 // Streaming: each block of chunk rows is generated and written in turn (every pixel's randomness
 // comes from its own seeded stream, so any block is reproducible alone), so a stack far larger
 // than memory — 1000 × 1000 × 300 interferograms ≈ 3 GB — is written in ~M·rows·W·10 bytes.
 //
 // As a script: node bin/run-ts.mjs data/ifgram-stack.ts OUT_DIR [--length L] [--width W]
 //   [--dates N] [--neighbours K] [--study] [--seed S] [--water] [--geocoded] [--truth]
+//   [--troposphere] [--ramps linear|quadratic]
 
 import h5wasm from 'h5wasm/node';
 import type { Dataset as H5Dataset, File as H5File } from 'h5wasm';
@@ -85,7 +102,7 @@ export interface IfgramStackOptions {
   /** Write X_FIRST/Y_FIRST/X_STEP/Y_STEP/EPSG (EPSG:4326, 0.000833° posts); default radar coordinates. */
   geocoded?: boolean;
   /** Coherence model. */
-  coherence?: { shortRange?: [number, number]; decorrelationDays?: number; longTermFraction?: number; winterFactor?: number; jitter?: number };
+  coherence?: { shortRange?: [number, number]; decorrelationDays?: number; longTermFraction?: number; winterFactor?: number; jitter?: number; /** Round γ to multiples of this (e.g. 1/256, exact in float32): smaller compressed files. */ quantum?: number };
   /** Displacement model. */
   displacement?: { rateRangeMmPerYear?: [number, number]; amplitudeRangeMm?: [number, number]; noiseMm?: number };
   /** HDF5 chunks of the 3-D datasets: 'mintpy' (h5py's chunks=True, default) or [ifgrams, rows, cols]. */
@@ -98,6 +115,90 @@ export interface IfgramStackOptions {
   attributes?: Record<string, string>;
   /** Called after each written block. */
   onProgress?: (rowsDone: number, rows: number) => void;
+  /**
+   * The displacement from the caller instead of the built-in model: absolute LOS displacement
+   * (m, + toward the satellite) of rows row0 … row0 + nRows − 1 at every date, date-major
+   * [date][row][col] (nDates·nRows·width values). NaN at a pixel: no data there in every
+   * interferogram (unwrapPhase 0, coherence 0, connectComponent 0; truth NaN). The planted
+   * rate/amplitude/peak-day arrays of the truth are then NaN. Must be deterministic (called per
+   * row block, and again by the truth's timeseriesRows).
+   */
+  displacementRows?: (row0: number, nRows: number) => Float32Array | Float64Array;
+  /** A planted tropospheric delay in the phase, and ERA5.h5 beside the stack (see TroposphereOptions). */
+  troposphere?: TroposphereOptions;
+  /** A planted per-date phase ramp (orbit-error-like) in the phase, not in ERA5.h5 (see RampOptions). */
+  ramps?: RampOptions;
+  /** gzip (deflate) level 1–9 of the 3-D datasets (unwrapPhase, coherence, connectComponent, ERA5's timeseries); default none, as MintPy. */
+  compression?: number;
+}
+
+/**
+ * The planted troposphere. The one-way slant delay of date k at pixel p is
+ *     D_k(p) = C_k + Λ_k·(h₀ − h(p))/1000 + T_k(p)   (m)
+ * with C_k the absolute level (`absoluteM` + 2 cm·N(0,1)), h(p) a smooth synthetic elevation (m:
+ * `elevationM` + about ±`reliefM`/2, waves and a hill), Λ_k = 0.3 m/km + `stratifiedStdMPerKm`·N(0,1)
+ * the date's lapse (the stratified part), and T_k a smooth turbulent field (a sum of 8 plane
+ * waves of 0.5–3 cycles per image, std `turbulentStdM`). E = −D is the delay in the displacement
+ * sign convention (tropo_pyaps3's `pha *= -1`); the phase holds −4π/λ·((d + E)(s) − (d + E)(r)).
+ * ERA5.h5 holds (1 − errorFraction)·E at every date but `missingDates`: absolute (neither
+ * referenced in space nor in time), float32, as tropo_pyaps3 writes it. With the defaults E
+ * varies by ~1–2 cm across the image and between dates once referenced.
+ */
+export interface TroposphereOptions {
+  /** Mean elevation (m, default 4600: the plateau) and relief of the synthetic terrain (m, default 300). */
+  elevationM?: number;
+  reliefM?: number;
+  /** Per-date spread of the stratified lapse (m of delay per km of elevation, default 0.02). */
+  stratifiedStdMPerKm?: number;
+  /** Std of the turbulent part per date (m, default 0.003). */
+  turbulentStdM?: number;
+  /** Absolute delay level at the mean elevation (m, default 2.5). */
+  absoluteM?: number;
+  /** ERA5.h5 holds (1 − errorFraction)·E: ERA5 as an imperfect model (default 0: exact). */
+  errorFraction?: number;
+  /** Dates (YYYYMMDD) left out of ERA5.h5 (the phase still holds their delay). */
+  missingDates?: string[];
+  /** Write ERA5.h5 beside the stack (default true). */
+  writeFile?: boolean;
+}
+
+/**
+ * The planted ramps: per date k, R_k(y, x) = a_k·y + b_k·x + c_k (+ d_k·y² + e_k·x² + f_k·y·x when
+ * quadratic), y and x the row and column index (MintPy's remove_ramp design matrix), in m of
+ * LOS displacement. Linear: |a_k|·(L − 1) + |b_k|·(W − 1) ≤ maxM; quadratic: the linear part
+ * takes half of maxM, the quadratic terms the rest (|d|(L−1)² + |e|(W−1)² + |f|(L−1)(W−1) ≤ maxM/2).
+ */
+export interface RampOptions {
+  /** 'linear' (default) or 'quadratic'. */
+  kind?: 'linear' | 'quadratic';
+  /** Largest span of a date's ramp over the image (m, default 0.02). */
+  maxM?: number;
+}
+
+/** One date's planted ramp coefficients (m per pixel, per pixel², and m). */
+export interface RampCoefficients { y: number; x: number; constant: number; yy: number; xx: number; xy: number }
+
+export interface PlantedTroposphere {
+  /** ERA5.h5's path, or null when not written. */
+  era5Path: string | null;
+  /** The dates in ERA5.h5 (the stack's dates but missingDates). */
+  era5Dates: string[];
+  errorFraction: number;
+  /** Per stack date: C_k (m) and Λ_k (m/km). */
+  absoluteM: Float64Array;
+  lapseMPerKm: Float64Array;
+  /** The synthetic elevation (m) at a pixel. */
+  elevationAt(row: number, col: number): number;
+  /** E (m, displacement sign convention, absolute) of rows row0 … at every stack date, date-major. */
+  delayRows(row0: number, nRows: number): Float64Array;
+}
+
+export interface PlantedRamps {
+  kind: 'linear' | 'quadratic';
+  /** Per stack date. */
+  coefficients: RampCoefficients[];
+  /** R (m) of rows row0 … at every stack date, date-major. */
+  rampRows(row0: number, nRows: number): Float64Array;
 }
 
 export interface IfgramStackTruth {
@@ -140,6 +241,10 @@ export interface SyntheticIfgramStack {
   /** Chunk shape of unwrapPhase. */
   chunks: [number, number, number];
   truth: IfgramStackTruth;
+  /** What `troposphere` planted (null without it). */
+  troposphere: PlantedTroposphere | null;
+  /** What `ramps` planted (null without it). */
+  ramps: PlantedRamps | null;
 }
 
 /** 12-day dates from `start`, `n` of them (Sentinel-1's repeat). */
@@ -226,6 +331,110 @@ const inBox = (b: PixelBox, row: number, col: number) => row >= b.row0 && row < 
 function isWinter(date: string): boolean {
   const month = Number(date.slice(4, 6));
   return month === 12 || month <= 3;
+}
+
+/** A smooth field over the image: Σ a_j·cos(2π(k_j·u + l_j·v) + φ_j), u = row/length, v = col/width. */
+interface Waves { k: Float64Array; l: Float64Array; a: Float64Array; phi: Float64Array }
+function drawWaves(random: () => number, n: number, stdM: number): Waves {
+  const w: Waves = { k: new Float64Array(n), l: new Float64Array(n), a: new Float64Array(n), phi: new Float64Array(n) };
+  for (let j = 0; j < n; j++) {
+    const cycles = 0.5 + 2.5 * random();
+    const angle = 2 * Math.PI * random();
+    w.k[j] = cycles * Math.cos(angle);
+    w.l[j] = cycles * Math.sin(angle);
+    // σ of a sum of n unit cosines is √(n/2): amplitudes scaled to `stdM`, each drawn about it.
+    w.a[j] = stdM * Math.sqrt(2 / n) * (0.6 + 0.8 * random());
+    w.phi[j] = 2 * Math.PI * random();
+  }
+  return w;
+}
+function wavesAt(w: Waves, u: number, v: number): number {
+  let s = 0;
+  for (let j = 0; j < w.k.length; j++) s += w.a[j] * Math.cos(2 * Math.PI * (w.k[j] * u + w.l[j] * v) + w.phi[j]);
+  return s;
+}
+
+/** The planted troposphere (TroposphereOptions), from its own stream: no draw of the stack's own. */
+function makeTroposphere(seed: number, dates: readonly string[], length: number, width: number, options: TroposphereOptions): Omit<PlantedTroposphere, 'era5Path'> {
+  const random = makeRandom(mix32(seed ^ 0x2c1b3c6d));
+  const normal = normalStream(random);
+  const h0 = options.elevationM ?? 4600;
+  const relief = options.reliefM ?? 300;
+  const lapseStd = options.stratifiedStdMPerKm ?? 0.02;
+  const turbulentStd = options.turbulentStdM ?? 0.003;
+  const absolute = options.absoluteM ?? 2.5;
+  const errorFraction = options.errorFraction ?? 0;
+  if (!(errorFraction >= 0 && errorFraction <= 1)) throw new Error(`writeSyntheticIfgramStack: troposphere.errorFraction ${errorFraction} outside [0, 1]`);
+  const missing = new Set(options.missingDates ?? []);
+  for (const d of missing) if (!dates.includes(d)) throw new Error(`writeSyntheticIfgramStack: troposphere.missingDates: ${d} is not a date of the stack`);
+  // Terrain: three waves (±~0.35·relief) and a hill (+0.5·relief) about its centre.
+  const terrain = drawWaves(random, 3, 0.25);
+  const hill = { u: 0.3 + 0.4 * random(), v: 0.3 + 0.4 * random(), r: 0.15 + 0.1 * random() };
+  const elevationAt = (row: number, col: number) => {
+    const u = row / length;
+    const v = col / width;
+    const bump = Math.exp(-((u - hill.u) ** 2 + (v - hill.v) ** 2) / (2 * hill.r * hill.r));
+    return h0 + relief * (wavesAt(terrain, u, v) + 0.5 * bump - 0.15);
+  };
+  const nDates = dates.length;
+  const absoluteM = Float64Array.from(dates, () => absolute + 0.02 * normal());
+  const lapseMPerKm = Float64Array.from(dates, () => 0.3 + lapseStd * normal());
+  const turbulence = dates.map(() => drawWaves(random, 8, turbulentStd));
+  const delayRows = (row0: number, nRows: number) => {
+    const out = new Float64Array(nDates * nRows * width);
+    const plane = nRows * width;
+    for (let r = 0; r < nRows; r++) {
+      for (let c = 0; c < width; c++) {
+        const row = row0 + r;
+        const dh = (h0 - elevationAt(row, c)) / 1000;
+        const u = row / length;
+        const v = c / width;
+        // E = −D: the sign-reversed delay (displacement convention).
+        for (let k = 0; k < nDates; k++) out[k * plane + r * width + c] = -(absoluteM[k] + lapseMPerKm[k] * dh + wavesAt(turbulence[k], u, v));
+      }
+    }
+    return out;
+  };
+  return { era5Dates: dates.filter((d) => !missing.has(d)), errorFraction, absoluteM, lapseMPerKm, elevationAt, delayRows };
+}
+
+/** The planted ramps (RampOptions), from their own stream. */
+function makeRamps(seed: number, nDates: number, length: number, width: number, options: RampOptions): PlantedRamps {
+  const random = makeRandom(mix32(seed ^ 0x68e31da4));
+  const kind = options.kind ?? 'linear';
+  if (kind !== 'linear' && kind !== 'quadratic') throw new Error(`writeSyntheticIfgramStack: ramps.kind "${String(kind)}" (linear or quadratic)`);
+  const maxM = options.maxM ?? 0.02;
+  const spanY = Math.max(1, length - 1);
+  const spanX = Math.max(1, width - 1);
+  const signed = () => 2 * random() - 1;
+  const coefficients: RampCoefficients[] = Array.from({ length: nDates }, () => {
+    const linear = kind === 'linear' ? maxM : maxM / 2;
+    // |a|·spanY + |b|·spanX ≤ linear: split the budget at random between the axes.
+    const share = random();
+    const coef: RampCoefficients = { y: (linear * share * signed()) / spanY, x: (linear * (1 - share) * signed()) / spanX, constant: 0.005 * signed(), yy: 0, xx: 0, xy: 0 };
+    if (kind === 'quadratic') {
+      const q = maxM / 2;
+      const s1 = random(), s2 = random(), s3 = random();
+      const sum = s1 + s2 + s3;
+      coef.yy = (q * (s1 / sum) * signed()) / (spanY * spanY);
+      coef.xx = (q * (s2 / sum) * signed()) / (spanX * spanX);
+      coef.xy = (q * (s3 / sum) * signed()) / (spanY * spanX);
+    }
+    return coef;
+  });
+  const rampRows = (row0: number, nRows: number) => {
+    const out = new Float64Array(nDates * nRows * width);
+    const plane = nRows * width;
+    for (let k = 0; k < nDates; k++) {
+      const f = coefficients[k];
+      for (let r = 0; r < nRows; r++) {
+        const y = row0 + r;
+        for (let x = 0; x < width; x++) out[k * plane + r * width + x] = f.y * y + f.x * x + f.constant + f.yy * y * y + f.xx * x * x + f.xy * y * x;
+      }
+    }
+    return out;
+  };
+  return { kind, coefficients, rampRows };
 }
 
 /**
@@ -361,19 +570,51 @@ export async function writeSyntheticIfgramStack(stackPath: string, options: Ifgr
     }
     return { rate, amplitude, peakDoy };
   };
+  // The caller's displacement, checked block by block.
+  const displacementBlock = options.displacementRows
+    ? (row0: number, nRows: number) => {
+      const block = options.displacementRows!(row0, nRows);
+      if (block.length !== nDates * nRows * width) throw new Error(`writeSyntheticIfgramStack: displacementRows(${row0}, ${nRows}) gave ${block.length} values, not ${nDates} × ${nRows} × ${width}`);
+      return block;
+    }
+    : null;
+  /** Pixel (r, c) of a date-major block of nRows rows, into `out`. */
+  const seriesOfBlock = (block: Float32Array | Float64Array, nRows: number, r: number, c: number, out: Float64Array) => {
+    const plane = nRows * width;
+    for (let k = 0; k < nDates; k++) out[k] = block[k * plane + r * width + c];
+  };
   const refSeries = new Float64Array(nDates);
-  displacementOf(pixelStreams(truthRef.y * width + truthRef.x), refSeries);
+  if (displacementBlock) {
+    seriesOfBlock(displacementBlock(truthRef.y, 1), 1, 0, truthRef.x, refSeries);
+    if (refSeries.some((v) => !Number.isFinite(v))) throw new Error(`writeSyntheticIfgramStack: displacementRows has no data at the reference pixel ${truthRef.y},${truthRef.x}`);
+  } else {
+    displacementOf(pixelStreams(truthRef.y * width + truthRef.x), refSeries);
+  }
   const truthRowsOf = (row0: number, nRows: number, out: Float32Array = new Float32Array(nDates * nRows * width)) => {
     const series = new Float64Array(nDates);
     const plane = nRows * width;
+    const block = displacementBlock?.(row0, nRows);
     for (let r = 0; r < nRows; r++) {
       for (let c = 0; c < width; c++) {
         const p = (row0 + r) * width + c;
-        displacementOf(pixelStreams(p), series);
+        if (block) seriesOfBlock(block, nRows, r, c, series);
+        else displacementOf(pixelStreams(p), series);
         for (let k = 0; k < nDates; k++) out[k * plane + r * width + c] = series[k] - series[0] - (refSeries[k] - refSeries[0]);
       }
     }
     return out;
+  };
+
+  // ── Troposphere and ramps: their own streams, so without them nothing above changes ──
+  const tropo = options.troposphere ? makeTroposphere(seed, dates, length, width, options.troposphere) : null;
+  const ramps = options.ramps ? makeRamps(seed, nDates, length, width, options.ramps) : null;
+  /** E + R (m) of a block, date-major, or null when neither is planted. */
+  const extraRows = (row0: number, nRows: number): { sum: Float64Array; delay: Float64Array | null } | null => {
+    if (!tropo && !ramps) return null;
+    const delay = tropo ? tropo.delayRows(row0, nRows) : null;
+    const ramp = ramps ? ramps.rampRows(row0, nRows) : null;
+    const sum = delay && ramp ? delay.map((v, i) => v + ramp[i]) : (delay ?? ramp)!;
+    return { sum, delay };
   };
 
   // ── Attributes ──
@@ -425,6 +666,8 @@ export async function writeSyntheticIfgramStack(stackPath: string, options: Ifgr
 
   const stack = new h5wasm.File(path.resolve(stackPath), 'w');
   let truthFile: H5File | null = null;
+  let era5File: H5File | null = null;
+  let era5Path: string | null = null;
   try {
     // dropIfgram first: its object header must lie early in the file (patchBoolDatasets scans from the start).
     createBoolDatasetPlaceholder(stack, 'dropIfgram', keep, [nIfgrams]);
@@ -432,8 +675,9 @@ export async function writeSyntheticIfgramStack(stackPath: string, options: Ifgr
     stack.create_dataset({ name: 'bperp', data: bperpIfgram, shape: [nIfgrams], dtype: '<f' });
     for (const [k, v] of Object.entries(attributes)) stack.create_attribute(k, v);
     // (M, L, W) with maxshape (None, L, W) as MintPy's layout_hdf5: created one interferogram deep, then grown.
+    const compression = options.compression ? { compression: options.compression } : {};
     const create3d = (name: string, dtype: string, chunkShape: number[], zeros: Float32Array | Int16Array): H5Dataset => {
-      const ds = stack.create_dataset({ name, data: zeros, shape: [1, length, width], maxshape: [null, length, width], dtype, chunks: chunkShape });
+      const ds = stack.create_dataset({ name, data: zeros, shape: [1, length, width], maxshape: [null, length, width], dtype, chunks: chunkShape, ...compression });
       ds.resize([nIfgrams, length, width]);
       return ds;
     };
@@ -451,8 +695,29 @@ export async function writeSyntheticIfgramStack(stackPath: string, options: Ifgr
       truthDs = truthFile.create_dataset({ name: 'timeseries', data: new Float32Array(nDates * tsChunks[1] * width), shape: [nDates, tsChunks[1], width], maxshape: [nDates, null, width], dtype: '<f', chunks: tsChunks });
       truthDs.resize([nDates, length, width]);
     }
+    // ERA5.h5 as tropo_pyaps3 + writefile.layout_hdf5 write it: `date` |S8 (N,) then `timeseries`
+    // float32 (N, L, W) with maxshape (None, L, W), both chunks=True (h5py's guess), no
+    // compression; the stack's attributes with FILE_TYPE timeseries, UNIT m, no REF_*.
+    let era5Ds: H5Dataset | null = null;
+    const era5Index = tropo ? tropo.era5Dates.map((d) => dateIndex.get(d)!) : [];
+    const nEra = era5Index.length;
+    if (tropo && (options.troposphere!.writeFile ?? true)) {
+      if (nEra === 0) throw new Error('writeSyntheticIfgramStack: troposphere.missingDates leaves ERA5.h5 no date');
+      era5Path = path.join(dir, 'ERA5.h5');
+      era5File = new h5wasm.File(era5Path, 'w');
+      era5File.create_dataset({ name: 'date', data: tropo.era5Dates, shape: [nEra], maxshape: [nEra], dtype: 'S8', chunks: h5pyGuessChunk([nEra], 8) });
+      const era5Chunks = h5pyGuessChunk([nEra, length, width], 4);
+      era5Ds = era5File.create_dataset({ name: 'timeseries', data: new Float32Array(length * width), shape: [1, length, width], maxshape: [null, length, width], dtype: '<f', chunks: era5Chunks, ...compression });
+      era5Ds.resize([nEra, length, width]);
+      const era5Attributes: Record<string, string> = { ...attributes, FILE_TYPE: 'timeseries', UNIT: 'm' };
+      for (const key of ['REF_DATE', 'REF_X', 'REF_Y', 'REF_LAT', 'REF_LON']) delete era5Attributes[key];
+      for (const [k, v] of Object.entries(era5Attributes)) era5File.create_attribute(k, v);
+    }
+    const era5Scale = 1 - (tropo?.errorFraction ?? 0);
 
     const series = new Float64Array(nDates);
+    const phaseSeries = new Float64Array(nDates);
+    const cohQuantum = options.coherence?.quantum ?? 0;
     for (let row0 = 0; row0 < length; row0 += blockRows) {
       const nRows = Math.min(blockRows, length - row0);
       const plane = nRows * width;
@@ -460,17 +725,29 @@ export async function writeSyntheticIfgramStack(stackPath: string, options: Ifgr
       const coherence = new Float32Array(nIfgrams * plane);
       const component = new Int16Array(nIfgrams * plane).fill(1);
       const truthBlock = truthDs || truthSeries ? new Float32Array(nDates * plane) : null;
+      const dispBlock = displacementBlock?.(row0, nRows) ?? null;
+      const extra = extraRows(row0, nRows);
       for (let r = 0; r < nRows; r++) {
         const row = row0 + r;
         for (let c = 0; c < width; c++) {
           const p = row * width + c;
           const q = r * width + c;
           const stream = pixelStreams(p);
-          const planted = displacementOf(stream, series);
-          rateMPerYear[p] = planted.rate;
-          seasonalAmplitudeM[p] = planted.amplitude;
-          peakDayOfYear[p] = planted.peakDoy;
-          if (truthBlock) for (let k = 0; k < nDates; k++) truthBlock[k * plane + q] = series[k] - series[0] - (refSeries[k] - refSeries[0]);
+          let noData = false;
+          if (dispBlock) {
+            seriesOfBlock(dispBlock, nRows, r, c, series);
+            noData = series.some((v) => Number.isNaN(v));
+            rateMPerYear[p] = seasonalAmplitudeM[p] = peakDayOfYear[p] = Number.NaN;
+          } else {
+            const planted = displacementOf(stream, series);
+            rateMPerYear[p] = planted.rate;
+            seasonalAmplitudeM[p] = planted.amplitude;
+            peakDayOfYear[p] = planted.peakDoy;
+          }
+          if (truthBlock) for (let k = 0; k < nDates; k++) truthBlock[k * plane + q] = noData ? Number.NaN : series[k] - series[0] - (refSeries[k] - refSeries[0]);
+          // The phase's series: d + E + R when a troposphere or ramps are planted.
+          if (extra) for (let k = 0; k < nDates; k++) phaseSeries[k] = series[k] + extra.sum[k * plane + q];
+          const phaseOf = extra ? phaseSeries : series;
           const isRef = row === truthRef.y && c === truthRef.x;
           const isWater = water !== null && water[p] === 1;
           const gammaShort = isRef ? 0.95 : isWater ? 0.12 : coherenceShortAt(row, c);
@@ -483,12 +760,18 @@ export async function writeSyntheticIfgramStack(stackPath: string, options: Ifgr
             const noiseDraw = stream.normal();
             let gamma = isRef ? 0.95 : gammaShort * pairFactor[i] * (1 + jitter * jitterDraw);
             gamma = Math.min(0.99, Math.max(0.02, gamma));
+            if (cohQuantum) gamma = Math.min(0.99, Math.max(cohQuantum, Math.round(gamma / cohQuantum) * cohQuantum));
             let phase: number;
-            if (isWater) {
+            if (noData) {
+              unwrap[at] = 0;
+              coherence[at] = 0;
+              component[at] = 0;
+              continue;
+            } else if (isWater) {
               phase = phaseConstant[i] + Math.PI * (2 * stream.random() - 1);
             } else {
               const sigma = isRef ? 0 : Math.min(1.8, Math.sqrt((1 - gamma * gamma) / (2 * noiseLooks * gamma * gamma)));
-              phase = radPerMetre * (series[second[i]] - series[first[i]]) + phaseConstant[i] + sigma * noiseDraw;
+              phase = radPerMetre * (phaseOf[second[i]] - phaseOf[first[i]]) + phaseConstant[i] + sigma * noiseDraw;
             }
             if (inNotUnwrapped && notUnwrappedSet.has(i)) {
               component[at] = 0;
@@ -510,12 +793,18 @@ export async function writeSyntheticIfgramStack(stackPath: string, options: Ifgr
       coherenceDs.write_slice([[0, nIfgrams], [row0, row0 + nRows], [0, width]], coherence);
       componentDs.write_slice([[0, nIfgrams], [row0, row0 + nRows], [0, width]], component);
       if (truthDs && truthBlock) truthDs.write_slice([[0, nDates], [row0, row0 + nRows], [0, width]], truthBlock);
+      if (era5Ds && extra?.delay) {
+        const era5Block = new Float32Array(nEra * plane);
+        for (let e = 0; e < nEra; e++) for (let q = 0; q < plane; q++) era5Block[e * plane + q] = era5Scale * extra.delay[era5Index[e] * plane + q];
+        era5Ds.write_slice([[0, nEra], [row0, row0 + nRows], [0, width]], era5Block);
+      }
       if (truthSeries && truthBlock) for (let k = 0; k < nDates; k++) truthSeries.set(truthBlock.subarray(k * plane, (k + 1) * plane), k * nPixels + row0 * width);
       options.onProgress?.(row0 + nRows, length);
     }
   } finally {
     stack.close();
     truthFile?.close();
+    era5File?.close();
   }
   patchBoolDatasets(path.resolve(stackPath), 1);
 
@@ -558,6 +847,8 @@ export async function writeSyntheticIfgramStack(stackPath: string, options: Ifgr
       unwrapErrorPatches,
       notUnwrapped,
     },
+    troposphere: tropo ? { era5Path, ...tropo } : null,
+    ramps,
   };
 }
 
@@ -621,13 +912,15 @@ export async function writeRawIfgramStack(filePath: string, raw: RawIfgramStack)
 // ── Script ──
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  const outDir = args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a));
+  const outDir = args.find((a, i) => !a.startsWith('--') && !/^\d+$/.test(a) && args[i - 1] !== '--ramps');
+  const rampsAt = args.indexOf('--ramps');
+  const rampKind = rampsAt >= 0 && (args[rampsAt + 1] === 'linear' || args[rampsAt + 1] === 'quadratic') ? args[rampsAt + 1] as 'linear' | 'quadratic' : 'linear';
   const value = (name: string, fallback: number) => {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? Number(args[i + 1]) : fallback;
   };
   if (!outDir) {
-    console.error('usage: node bin/run-ts.mjs data/ifgram-stack.ts OUT_DIR [--length 200] [--width 200] [--dates 24] [--neighbours 3] [--study] [--seed 1] [--water] [--geocoded] [--truth]');
+    console.error('usage: node bin/run-ts.mjs data/ifgram-stack.ts OUT_DIR [--length 200] [--width 200] [--dates 24] [--neighbours 3] [--study] [--seed 1] [--water] [--geocoded] [--truth] [--troposphere] [--ramps linear|quadratic]');
     process.exit(2);
   }
   const started = Date.now();
@@ -641,6 +934,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     geocoded: args.includes('--geocoded'),
     truthFile: args.includes('--truth'),
     truthInMemory: false,
+    ...(args.includes('--troposphere') ? { troposphere: {} } : {}),
+    ...(rampsAt >= 0 ? { ramps: { kind: rampKind } } : {}),
     onProgress: (done, rows) => process.stderr.write(`\r${done}/${rows} rows`),
   });
   process.stderr.write('\n');
