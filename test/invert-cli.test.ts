@@ -56,7 +56,7 @@ describe(`permasar invert on the command line (seed ${seed})`, () => {
     expect(result.code, result.stderr.join('\n')).toBe(0);
     expect(result.stdout.join('\n')).toMatch(/^invert: \d+ of 154 pixels inverted from \d+ interferograms × 20 dates/);
     const files = (await readdir(out)).sort();
-    expect(files).toEqual(['numInvIfgram.h5', 'numInvIfgram.tif', 'summary.json', 'temporalCoherence.h5', 'temporalCoherence.png', 'temporalCoherence.tif', 'timeseries.h5']);
+    expect(files).toEqual(['maskTempCoh.h5', 'numInvIfgram.h5', 'numInvIfgram.tif', 'summary.json', 'temporalCoherence.h5', 'temporalCoherence.png', 'temporalCoherence.tif', 'timeseries.h5']);
     const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(summary.command).toBe('invert');
     expect(summary.series).toBe('timeseries.h5');
@@ -144,16 +144,20 @@ describe(`permasar invert on the command line (seed ${seed})`, () => {
     await refused([stack.path, '--water-mask', path.join(dir, 'nowater.h5')], 'nowater.h5', /./);
   });
 
-  it('permasar fit takes the folder: its final series, and its maskTempCoh.h5 where there is one', async () => {
-    const folder = path.join(dir, 'whole');
+  it('permasar fit takes the folder: its final series, with maskTempCoh.h5 as the mask', async () => {
+    const folder = path.join(dir, 'corrected');
+    const inv = await runCommand(['invert', stack.path, '--out', folder, '--device', 'cpu', '--quiet', '--deramp', 'linear', '--min-temp-coh', '0.5']);
+    expect(inv.code, inv.stderr.join('\n')).toBe(0);
+    const invSummary = JSON.parse(await readFile(path.join(folder, 'summary.json'), 'utf8'));
+    expect(invSummary.series).toBe('timeseries_ramp.h5');
     const fitOut = path.join(dir, 'fit-of-invert');
     const result = await runCommand(['fit', folder, '--out', fitOut, '--device', 'cpu', '--quiet', '--min-epochs', '10']);
     expect(result.code, result.stderr.join('\n')).toBe(0);
     const summary = JSON.parse(await readFile(path.join(fitOut, 'summary.json'), 'utf8'));
-    expect(JSON.stringify(summary.inputs)).toContain(path.join(folder, 'timeseries.h5'));
-    expect(summary.inputs.mask ?? null).toBeNull();
-    // A folder with a temporal-coherence mask (what the corrections step writes): used as the mask.
-    const masked = path.join(dir, 'whole-masked');
+    expect(JSON.stringify(summary.inputs)).toContain(path.join(folder, 'timeseries_ramp.h5'));
+    expect(JSON.stringify(summary.inputs)).toContain('maskTempCoh.h5');
+    // A stricter mask in the folder: fewer pixels fitted.
+    const masked = path.join(dir, 'corrected-masked');
     await cp(folder, masked, { recursive: true });
     const keep = new Float32Array(154).fill(1);
     keep.fill(0, 0, 77); // the first seven rows masked out
@@ -162,9 +166,24 @@ describe(`permasar invert on the command line (seed ${seed})`, () => {
     const r2 = await runCommand(['fit', masked, '--out', fitMasked, '--device', 'cpu', '--quiet', '--min-epochs', '10']);
     expect(r2.code, r2.stderr.join('\n')).toBe(0);
     const s2 = JSON.parse(await readFile(path.join(fitMasked, 'summary.json'), 'utf8'));
-    expect(JSON.stringify(s2.inputs)).toContain('maskTempCoh.h5');
     expect(s2.counts.masked).toBeGreaterThanOrEqual(77);
     expect(s2.counts.withData).toBeLessThan(summary.counts.withData);
     expect(summary.counts.withData).toBeGreaterThan(77);
+  });
+
+  it('refuses bad correction inputs in one line naming the file or option', async () => {
+    // A delay stack on another grid; without a timeseries dataset; without the reference date.
+    const era = await writeSyntheticIfgramStack(path.join(dir, 'era-other', 'ifgramStack.h5'), { seed: seed + 1, length: 12, width: 11, nDates: 20, network: { neighbours: 3 }, geocoded: true, troposphere: {} });
+    await refused([stack.path, '--troposphere', era.troposphere!.era5Path!], 'ERA5.h5', /another grid/);
+    await refused([stack.path, '--troposphere', stack.path], 'ifgramStack.h5', /no "timeseries" dataset/);
+    const same = await writeSyntheticIfgramStack(path.join(dir, 'era-noref', 'ifgramStack.h5'), {
+      seed: seed + 2, length: 14, width: 11, nDates: 20, network: { neighbours: 3 }, geocoded: true, troposphere: { missingDates: [stack.truth.dates[0]] },
+    });
+    await refused([stack.path, '--troposphere', same.troposphere!.era5Path!], 'ERA5.h5', /reference date/);
+    // --deramp on a mask that keeps fewer pixels than the ramp's terms.
+    await refused([stack.path, '--deramp', 'quadratic', '--min-temp-coh', '1'], 'ifgramStack.h5', /fewer than the 6 terms/);
+    for (const bad of ['0', '1.5']) await refused([stack.path, '--min-coherence', bad], '--min-coherence', /\(0, 1\]/);
+    await refused([stack.path, '--min-coherence=-0.2'], '--min-coherence', /\(0, 1\]/);
+    await refused([stack.path, '--deramp', 'cubic'], '--deramp', /none\|linear\|quadratic/);
   });
 });

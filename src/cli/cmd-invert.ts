@@ -17,12 +17,22 @@ velocity, minimum norm where its network splits, weights from coherence), on the
 there is one. Writes MintPy's timeseries.h5, temporalCoherence.h5 and numInvIfgram.h5,
 temporalCoherence.tif/.png and summary.json; \`permasar fit DIR\` reads the folder.
 
+The study's corrections (§2.1), each a MintPy step, go on from there in the same run:
+--min-coherence X selects the network first (modify_network), maskTempCoh.h5 keeps temporal
+coherence ≥ --min-temp-coh (0.6), --troposphere ERA5.h5 subtracts the delay as diff.py does
+(timeseries_ERA5.h5), --deramp linear removes each date's ramp fitted on maskTempCoh
+(timeseries[_ERA5]_ramp.h5). summary.json names the final series, which \`fit DIR\` reads
+with maskTempCoh as its mask:
+
+  permasar invert inputs/ifgramStack.h5 --min-coherence 0.6 --troposphere inputs/ERA5.h5 \\
+      --min-temp-coh 0.6 --deramp linear --out results/inv
+
 options:
 ${usageLines(INVERT_OPTIONS)}`;
 
 export const invertCommand: Command = {
   name: 'invert',
-  summary: 'network inversion of unwrapped interferograms (MintPy ifgramStack.h5) → timeseries.h5',
+  summary: 'network inversion of unwrapped interferograms (MintPy ifgramStack.h5) and the study\'s corrections → timeseries_ERA5_ramp.h5',
   usage: USAGE,
   positionals: [1, 1],
   options: argvConfig(INVERT_OPTIONS),

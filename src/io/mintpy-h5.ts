@@ -137,7 +137,7 @@ export function checkDateList(dates: string[], file: string, what: string): void
   });
 }
 
-function readDates(h5: H5File, file: string, nDates: number): string[] {
+export function readDates(h5: H5File, file: string, nDates: number): string[] {
   const ds = getDataset(h5, file, 'date');
   const raw = asH5InputError(file, 'cannot read dataset "date"', () => ds.value);
   const dateShape = asH5InputError(file, 'cannot read dataset "date"', () => ds.shape);

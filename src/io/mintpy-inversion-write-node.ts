@@ -26,6 +26,7 @@ import h5wasm from 'h5wasm/node';
 import type { Dataset as H5Dataset, File as H5File } from 'h5wasm';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { createBoolDatasetPlaceholder, patchBoolDatasets } from './h5-bool-write-node.ts';
 
 /** MintPy's config_keys (ifgram_inversion.py), written as mintpy.networkInversion.<key>. */
 export const NETWORK_INVERSION_KEYS = ['obsDatasetName', 'numIfgram', 'weightFunc', 'maskDataset', 'maskThreshold', 'minRedundancy', 'minNormVelocity'] as const;
@@ -118,6 +119,10 @@ export const INVERSION_FILE_NAMES = {
 export interface InversionWriters {
   /** The three files' paths. */
   readonly files: { timeseries: string; temporalCoherence: string; numInvIfgram: string };
+  /** The three files' root attributes (the corrections' files start from the series'). */
+  readonly attributes: ReturnType<typeof inversionOutputAttributes>;
+  /** timeseries.h5's writer (read back by the corrections). */
+  readonly series: TimeseriesFileWriter;
   /**
    * Rows row0 … row0 + nRows − 1: timeseriesM date-major [date][row][col] (N · nRows · W, m),
    * temporalCoherence and numInvIfgram row-major [row][col] (nRows · W).
@@ -161,7 +166,7 @@ function chunkColumns(width: number): number {
   return Math.ceil(width / Math.ceil(width / 1024));
 }
 
-function timeseriesChunkRows(layout: InversionOutputLayout, chunkCols: number): number {
+function timeseriesChunkRows(layout: Pick<InversionOutputLayout, 'dates' | 'length' | 'chunkRows'>, chunkCols: number): number {
   const bytesPerRow = layout.dates.length * chunkCols * 4;
   const cap = Math.max(1, Math.floor((16 << 20) / bytesPerRow));
   if (layout.chunkRows !== undefined) {
@@ -199,6 +204,108 @@ function createRowsDataset(file: H5File, name: string, shape: number[], rowAxis:
   return dataset;
 }
 
+/** A MintPy timeseries file (`timeseries`, `date`, `bperp`) written by row blocks, readable back. */
+export interface TimeseriesFileWriter {
+  readonly file: string;
+  /** Rows row0 … row0 + nRows − 1, date-major [date][row][col] (m). */
+  writeRows(row0: number, nRows: number, timeseriesM: Float32Array): void;
+  /** Rows written before, date-major (the corrections read the series back by tiles). */
+  readRows(row0: number, nRows: number): Float32Array;
+  /** Closes the file; refuses (our bug) when some rows were never written. */
+  close(): void;
+  /** Closes and deletes the file. */
+  discard(): Promise<void>;
+}
+
+export interface TimeseriesFileLayout {
+  attributes: Record<string, string>;
+  dates: string[];
+  bperp: Float32Array;
+  length: number;
+  width: number;
+  /** As InversionOutputLayout.chunkRows. */
+  chunkRows?: number;
+}
+
+/** Creates a MintPy timeseries file at `filePath` (overwriting), chunked like the inversion's. */
+export async function openTimeseriesFileWriter(filePath: string, layout: TimeseriesFileLayout): Promise<TimeseriesFileWriter> {
+  const { length, width, dates } = layout;
+  const nDates = dates.length;
+  if (layout.bperp.length !== nDates) throw new Error(`openTimeseriesFileWriter: ${layout.bperp.length} bperp values for ${nDates} dates`);
+  if (!(length >= 1 && width >= 1 && nDates >= 1)) throw new Error(`openTimeseriesFileWriter: empty ${nDates} × ${length} × ${width}`);
+  await h5wasm.ready;
+  const file = path.resolve(filePath);
+  const chunkCols = chunkColumns(width);
+  const chunkRows = timeseriesChunkRows(layout, chunkCols);
+  let h5: H5File | null = null;
+  let ts: H5Dataset;
+  try {
+    h5 = createFile(file, layout.attributes);
+    h5.create_dataset({ name: 'date', data: dates, shape: [nDates], dtype: 'S8' });
+    h5.create_dataset({ name: 'bperp', data: Float32Array.from(layout.bperp), shape: [nDates], dtype: '<f' });
+    ts = createRowsDataset(h5, 'timeseries', [nDates, length, width], 1, chunkRows, chunkCols);
+  } catch (e) {
+    try { h5?.close(); } catch { /* already gone */ }
+    await rm(file, { force: true });
+    throw e;
+  }
+  const written = new Uint8Array(length);
+  let open = true;
+  const checkRows = (what: string, row0: number, nRows: number) => {
+    if (!open) throw new Error(`TimeseriesFileWriter.${what} after close`);
+    if (!Number.isInteger(row0) || !Number.isInteger(nRows) || row0 < 0 || nRows < 1 || row0 + nRows > length) {
+      throw new Error(`TimeseriesFileWriter.${what}(${row0}, ${nRows}) outside ${length} rows`);
+    }
+  };
+  return {
+    file,
+    writeRows(row0, nRows, timeseriesM) {
+      checkRows('writeRows', row0, nRows);
+      if (timeseriesM.length !== nDates * nRows * width) throw new Error(`TimeseriesFileWriter.writeRows: ${timeseriesM.length} values for ${nDates} × ${nRows} × ${width}`);
+      ts.write_slice([[0, nDates], [row0, row0 + nRows], [0, width]], timeseriesM);
+      written.fill(1, row0, row0 + nRows);
+    },
+    readRows(row0, nRows) {
+      checkRows('readRows', row0, nRows);
+      for (let r = row0; r < row0 + nRows; r++) if (!written[r]) throw new Error(`TimeseriesFileWriter.readRows: row ${r} not written yet`);
+      const values = ts.slice([[0, nDates], [row0, row0 + nRows], [0, width]]) as Float32Array;
+      return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      h5!.close();
+      const missing = written.indexOf(0);
+      if (missing >= 0) throw new Error(`TimeseriesFileWriter.close: row ${missing} of ${length} was never written`);
+    },
+    async discard() {
+      if (open) {
+        open = false;
+        try { h5!.close(); } catch { /* already gone */ }
+      }
+      await rm(file, { force: true });
+    },
+  };
+}
+
+/**
+ * A mask file as generate_mask.py writes it (writefile.write of a bool array): dataset `mask`
+ * bool (h5py's enum) (L, W), the source's attributes with FILE_TYPE=mask.
+ */
+export async function writeMaskFile(filePath: string, attributes: Record<string, string>, mask: Uint8Array, length: number, width: number): Promise<void> {
+  if (mask.length !== length * width) throw new Error(`writeMaskFile: ${mask.length} values for ${length} × ${width}`);
+  await h5wasm.ready;
+  const file = path.resolve(filePath);
+  const h5 = new h5wasm.File(file, 'w');
+  try {
+    createBoolDatasetPlaceholder(h5, 'mask', mask, [length, width]);
+    for (const [k, v] of Object.entries({ ...attributes, FILE_TYPE: 'mask' })) h5.create_attribute(k, v);
+  } finally {
+    h5.close();
+  }
+  patchBoolDatasets(file, 1);
+}
+
 /**
  * Opens timeseries.h5, temporalCoherence.h5 and numInvIfgram.h5 in `dir` (overwriting) with
  * MintPy's layout and attributes. `date` and `bperp` are written now; the rest by writeRows.
@@ -221,13 +328,10 @@ export async function openInversionWriters(dir: string, layout: InversionOutputL
   const planeChunkRows = Math.min(length, chunkRows * Math.max(1, Math.ceil((64 << 10) / (chunkRows * chunkCols * 4))));
   const opened: H5File[] = [];
   const closeAll = () => { for (const f of opened.splice(0)) { try { f.close(); } catch { /* already gone */ } } };
-  let ts: H5Dataset, tcoh: H5Dataset, num: H5Dataset;
+  let series: TimeseriesFileWriter | null = null;
+  let tcoh: H5Dataset, num: H5Dataset;
   try {
-    const tsFile = createFile(files.timeseries, attributes.timeseries);
-    opened.push(tsFile);
-    tsFile.create_dataset({ name: 'date', data: dates, shape: [nDates], dtype: 'S8' });
-    tsFile.create_dataset({ name: 'bperp', data: Float32Array.from(layout.bperp), shape: [nDates], dtype: '<f' });
-    ts = createRowsDataset(tsFile, 'timeseries', [nDates, length, width], 1, chunkRows, chunkCols);
+    series = await openTimeseriesFileWriter(files.timeseries, { attributes: attributes.timeseries, dates, bperp: layout.bperp, length, width, chunkRows: layout.chunkRows });
     const tcohFile = createFile(files.temporalCoherence, attributes.temporalCoherence);
     opened.push(tcohFile);
     tcoh = createRowsDataset(tcohFile, 'temporalCoherence', [length, width], 0, planeChunkRows, chunkCols);
@@ -236,6 +340,7 @@ export async function openInversionWriters(dir: string, layout: InversionOutputL
     num = createRowsDataset(numFile, 'mask', [length, width], 0, planeChunkRows, chunkCols);
   } catch (e) {
     closeAll();
+    await series?.discard();
     await Promise.all(Object.values(files).map((f) => rm(f, { force: true })));
     throw e;
   }
@@ -243,6 +348,8 @@ export async function openInversionWriters(dir: string, layout: InversionOutputL
   let open = true;
   return {
     files,
+    attributes,
+    series,
     async writeRows(row0, nRows, timeseriesM, temporalCoherence, numInvIfgram) {
       if (!open) throw new Error('InversionWriters.writeRows after close');
       if (!Number.isInteger(row0) || !Number.isInteger(nRows) || row0 < 0 || nRows < 1 || row0 + nRows > length) {
@@ -252,7 +359,7 @@ export async function openInversionWriters(dir: string, layout: InversionOutputL
       if (timeseriesM.length !== nDates * plane || temporalCoherence.length !== plane || numInvIfgram.length !== plane) {
         throw new Error(`InversionWriters.writeRows: ${timeseriesM.length}/${temporalCoherence.length}/${numInvIfgram.length} values for ${nDates} × ${nRows} × ${width}`);
       }
-      ts.write_slice([[0, nDates], [row0, row0 + nRows], [0, width]], timeseriesM);
+      series!.writeRows(row0, nRows, timeseriesM);
       tcoh.write_slice([[row0, row0 + nRows], [0, width]], temporalCoherence);
       num.write_slice([[row0, row0 + nRows], [0, width]], numInvIfgram);
       written.fill(1, row0, row0 + nRows);
@@ -261,12 +368,14 @@ export async function openInversionWriters(dir: string, layout: InversionOutputL
       if (!open) return;
       open = false;
       closeAll();
+      series!.close();
       const missing = written.indexOf(0);
       if (missing >= 0) throw new Error(`InversionWriters.close: row ${missing} of ${length} was never written`);
     },
     async discard() {
       open = false;
       closeAll();
+      await series!.discard();
       await Promise.all(Object.values(files).map((f) => rm(f, { force: true })));
     },
   };

@@ -2,6 +2,7 @@
 // read by the CLI, --help and the corridor manifest's "invert" block. Platform-free.
 import { optionError } from '../core/errors.ts';
 import { WEIGHT_FUNCTIONS, type ObservationMask, type WeightFunction } from '../core/inversion.ts';
+import { RAMP_TYPES, type RampType } from '../core/corrections.ts';
 import { STACK_CHOICE_OPTIONS } from './fit-options.ts';
 import { DEVICE_OPTION, OUT_OPTION, OVERWRITE_OPTION, QUIET_OPTION, readOptions, type OptionTable } from './support/option-table.ts';
 
@@ -11,7 +12,12 @@ export const DEFAULT_INVERT_OPTIONS = {
   maskDataset: 'none' as ObservationMask,
   maskThreshold: 0.4,
   minRedundancy: 1,
+  /** The study's (§2.1); MintPy's default mintpy.networkInversion.minTempCoh is 0.7. */
+  minTemporalCoherence: 0.6,
 };
+
+/** --deramp values: MintPy's mintpy.deramp names ('no' is none). */
+export const DERAMP_CHOICES: readonly (RampType | 'none')[] = ['none', ...RAMP_TYPES];
 
 /** --mask-dataset values: MintPy's names, and 'none' for its 'no'. */
 export const MASK_DATASET_CHOICES: readonly ObservationMask[] = ['none', 'connectComponent', 'coherence'];
@@ -49,11 +55,35 @@ export const INVERT_OPTIONS: OptionTable = [
     check: (v: number) => (v >= 0 ? null : 'must be ≥ 0'),
   },
   {
-    name: 'water-mask', kind: 'file', value: 'FILE',
+    name: 'water-mask', kind: 'file', value: 'FILE', manifest: false,
     help: ['pixels where this mask is 0 are not inverted: MintPy\'s waterMask.h5 (1 = land)', 'or a GeoTIFF on the stack\'s grid (MintPy -m)'],
   },
   refOption('ref-yx'),
   refOption('ref-lalo'),
+  {
+    name: 'min-coherence', kind: 'number', value: 'X',
+    help: ['network selection (MintPy modify_network, coherence-based): drop interferograms',
+      'whose spatial mean coherence is below X, unless the minimum spanning tree',
+      '(1/mean coherence) needs them; the study: 0.6, 0.45 where the network is thin'],
+    check: (v: number) => (v > 0 && v <= 1 ? null : 'must be in (0, 1]'),
+  },
+  {
+    name: 'min-temp-coh', kind: 'number', value: 'X', default: DEFAULT_INVERT_OPTIONS.minTemporalCoherence,
+    help: ['maskTempCoh.h5 keeps pixels with temporal coherence ≥ X (the study: 0.6;', 'MintPy\'s default 0.7); the ramp is fitted on it and `permasar fit DIR` uses it'],
+    check: (v: number) => (v >= 0 && v <= 1 ? null : 'must be between 0 and 1'),
+  },
+  {
+    name: 'troposphere', kind: 'file', value: 'FILE', manifest: false,
+    help: ['ERA5.h5 as MintPy\'s tropo_pyaps3 writes it (absolute delay, m): re-referenced to', 'the series\' point and date and subtracted (diff.py) → timeseries_ERA5.h5'],
+  },
+  {
+    name: 'deramp', kind: 'choice', value: 'none|linear|quadratic', choices: DERAMP_CHOICES, default: 'none',
+    help: ['remove a ramp per date, fitted on maskTempCoh (remove_ramp.py) → …_ramp.h5'],
+  },
+  {
+    name: 'geometry', kind: 'file', value: 'FILE', manifest: false,
+    help: 'geometryRadar.h5/geometryGeo.h5: pixels where its shadowMask is 1 leave maskTempCoh',
+  },
   { name: 'tile-rows', kind: 'integer', value: 'N', help: 'rows per tile (default: ≤ 64 MiB of interferograms, whole HDF5 chunks)', check: (v: number) => (v >= 1 ? null : 'must be ≥ 1') },
   DEVICE_OPTION,
   QUIET_OPTION,
@@ -70,6 +100,12 @@ export interface InvertTableOptions {
   refLalo: [number, number] | null;
   tileRows: number | null;
   overwrite: boolean;
+  /** Network selection threshold; null: no selection. */
+  minCoherence: number | null;
+  minTemporalCoherence: number;
+  troposphere: string | null;
+  deramp: RampType | null;
+  geometry: string | null;
 }
 
 export function invertOptionsFrom(values: Record<string, unknown>): InvertTableOptions {
@@ -87,5 +123,10 @@ export function invertOptionsFrom(values: Record<string, unknown>): InvertTableO
     refLalo,
     tileRows: (v['tile-rows'] as number | undefined) ?? null,
     overwrite: Boolean(v.overwrite),
+    minCoherence: (v['min-coherence'] as number | undefined) ?? null,
+    minTemporalCoherence: v['min-temp-coh'] as number,
+    troposphere: (v.troposphere as string | undefined) ?? null,
+    deramp: v.deramp === 'none' || v.deramp === undefined ? null : (v.deramp as RampType),
+    geometry: (v.geometry as string | undefined) ?? null,
   };
 }
