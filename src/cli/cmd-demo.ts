@@ -9,6 +9,7 @@ import { InputError } from '../core/errors.ts';
 import type { JobContext } from '../jobs/support/context.ts';
 import { nodeDeviceSelection } from '../jobs/support/devices-node.ts';
 import { fitJob } from '../jobs/fit.ts';
+import { invertJob } from '../jobs/invert.ts';
 import { compareJob } from '../jobs/compare.ts';
 import { verticalJob } from '../jobs/vertical.ts';
 import { altJob } from '../jobs/alt.ts';
@@ -33,7 +34,8 @@ export const demoCommand: Command = {
   usage: `usage: permasar demo [--out DIR] [--device gpu|cpu|auto]
 
 Runs the whole study on the bundled synthetic sample (data/sample/, made by npm run make-sample):
-fit of both tracks (ascending with its temporal-coherence mask), motion direction and up/east
+each track's interferograms inverted with the study's corrections (network selection by mean
+coherence, ERA5, a linear ramp per date, maskTempCoh), fit of both tracks from those folders, motion direction and up/east
 decomposition, vertical projection, active-layer thickness with its in-situ sites, the ALT
 envelope, thermokarst hazard counts near a toy corridor, and ground-temperature coupling at one
 pixel. Results go to DIR (default ./results), each step's folder replaced on every run.
@@ -46,7 +48,7 @@ ${usageLines(DEMO_OPTIONS)}`,
     const out = path.resolve(String(values.out ?? 'results'));
     const device = deviceOption(values);
     const sample = path.join(repoRoot, 'data', 'sample');
-    if (!existsSync(path.join(sample, 'asc', 'timeseries.h5'))) throw new InputError(sample, 'bundled sample missing; run npm run make-sample');
+    if (!existsSync(path.join(sample, 'asc', 'ifgramStack.h5'))) throw new InputError(sample, 'bundled sample missing; run npm run make-sample');
     const asc = path.join(sample, 'asc');
     const desc = path.join(sample, 'desc');
     const r = (name: string) => path.join(out, name);
@@ -55,12 +57,21 @@ ${usageLines(DEMO_OPTIONS)}`,
     const replace = { overwrite: true };
     // Each step: its label, the equivalent command line (printed), and the job call.
     const steps: [string, string[], (ctx: JobContext) => Promise<unknown>][] = [
-      ['fit, ascending track', ['fit', path.join(asc, 'timeseries.h5'), '--out', r('asc'), '--overwrite',
-        '--mask', path.join(asc, 'temporalCoherence.h5'), '--geometry', path.join(asc, 'geometryGeo.h5'), ...dev],
-      (ctx) => fitJob({ stack: path.join(asc, 'timeseries.h5'), mask: path.join(asc, 'temporalCoherence.h5'), geometry: path.join(asc, 'geometryGeo.h5') }, replace, r('asc'), ctx)],
-      ['fit, descending track', ['fit', path.join(desc, 'timeseries.h5'), '--out', r('desc'), '--overwrite',
-        '--geometry', path.join(desc, 'geometryGeo.h5'), ...dev],
-      (ctx) => fitJob({ stack: path.join(desc, 'timeseries.h5'), geometry: path.join(desc, 'geometryGeo.h5') }, replace, r('desc'), ctx)],
+      // The study from its start: each track's interferograms inverted with the study's
+      // corrections (network by mean coherence, ERA5, a linear ramp per date, maskTempCoh at 0.6),
+      // then fitted from the inversion's folder (its final series, maskTempCoh as the mask).
+      ...(['asc', 'desc'] as const).flatMap((track): [string, string[], (ctx: JobContext) => Promise<unknown>][] => {
+        const dir = track === 'asc' ? asc : desc;
+        const inv = r(`${track}-invert`);
+        const name = track === 'asc' ? 'ascending' : 'descending';
+        return [
+          [`network inversion and corrections, ${name} track`, ['invert', path.join(dir, 'ifgramStack.h5'), '--min-coherence', '0.6', '--troposphere', path.join(dir, 'ERA5.h5'),
+            '--min-temp-coh', '0.6', '--deramp', 'linear', '--out', inv, '--overwrite', ...dev],
+          (ctx) => invertJob({ stack: path.join(dir, 'ifgramStack.h5') }, { minCoherence: 0.6, troposphere: path.join(dir, 'ERA5.h5'), minTemporalCoherence: 0.6, deramp: 'linear', overwrite: true }, inv, ctx)],
+          [`fit, ${name} track`, ['fit', inv, '--out', r(track), '--overwrite', '--geometry', path.join(dir, 'geometryGeo.h5'), ...dev],
+            (ctx) => fitJob({ stack: inv, geometry: path.join(dir, 'geometryGeo.h5') }, replace, r(track), ctx)],
+        ];
+      }),
       ['motion direction (Table 1) and up/east decomposition', ['compare', r('asc'), r('desc'), '--out', r('direction'), '--overwrite', ...dev],
         (ctx) => compareJob({ ascending: r('asc'), descending: r('desc') }, replace, r('direction'), ctx)],
       ['vertical projection', ['vertical', r('asc'), '--out', r('asc-vertical'), '--overwrite', ...dev],
@@ -75,10 +86,10 @@ ${usageLines(DEMO_OPTIONS)}`,
       ['thermokarst hazards near the corridor', ['hazards', '--lines', path.join(hazards, 'corridor.geojson'),
         '--features', path.join(hazards, 'thermokarst.geojson'), '--out', r('hazards'), '--overwrite'],
       (ctx) => hazardsJob({ lines: path.join(hazards, 'corridor.geojson'), features: [path.join(hazards, 'thermokarst.geojson')] }, replace, r('hazards'), ctx)],
-      ['ground-temperature coupling at one pixel', ['coupling', r('asc'), '--stack', path.join(asc, 'timeseries.h5'),
+      ['ground-temperature coupling at one pixel', ['coupling', r('asc'), '--stack', path.join(r('asc-invert'), 'timeseries_ERA5_ramp.h5'),
         '--lon', '92.906', '--lat', '34.844', '--temperature', path.join(sample, 'temperature', 'gldas_point.csv'),
         '--out', r('coupling'), '--overwrite'],
-      (ctx) => couplingJob({ fit: r('asc'), stack: path.join(asc, 'timeseries.h5'), temperature: path.join(sample, 'temperature', 'gldas_point.csv'), pixel: { lon: 92.906, lat: 34.844 } }, replace, r('coupling'), ctx)],
+      (ctx) => couplingJob({ fit: r('asc'), stack: path.join(r('asc-invert'), 'timeseries_ERA5_ramp.h5'), temperature: path.join(sample, 'temperature', 'gldas_point.csv'), pixel: { lon: 92.906, lat: 34.844 } }, replace, r('coupling'), ctx)],
     ];
     const devices = nodeDeviceSelection(device);
     try {
