@@ -25,8 +25,8 @@ import { fileURLToPath } from 'node:url';
 import { measure, type MeasuredRun } from './measure.ts';
 
 const part = process.argv[2];
-if (part !== 'study' && part !== 'big') {
-  console.error('usage: npm run bench:invert -- study|big [--length N] [--width N] [--ifgrams N] [--keep DIR] [--skip-mintpy] [--skip-gpu]');
+if (part !== 'study' && part !== 'big' && part !== 'corrections') {
+  console.error('usage: npm run bench:invert -- study|big|corrections [--length N] [--width N] [--ifgrams N] [--keep DIR] [--skip-mintpy] [--skip-gpu]');
   process.exit(1);
 }
 const arg = (name: string, fallback: number) => {
@@ -109,6 +109,44 @@ try {
     for (const r of rows) {
       const ratio = mintpyMs ? (mintpyMs / r.msPerPixel).toFixed(0) : '—';
       console.log(`| ${r.label} | ${r.pixels} | ${r.seconds.toFixed(1)} | ${r.msPerPixel.toFixed(4)} | ${ratio} | ${mib(r.rss)} | ${r.note} |`);
+    }
+  } else if (part === 'corrections') {
+    // (c) What the study's corrections add (issue 22): the same stack inverted plain, and with
+    // --min-coherence 0.6 --troposphere ERA5.h5 --deramp linear; MintPy's generate_mask + diff.py +
+    // remove_ramp.py on our outputs beside it.
+    const length = arg('length', 600);
+    const width = arg('width', 600);
+    const ifgrams = arg('ifgrams', 120);
+    const nDates = Math.ceil(ifgrams / 3) + 1;
+    const stack = path.join(dir, 'corr', 'inputs', 'ifgramStack.h5');
+    if (!existsSync(stack)) {
+      const w = measure('write stack', process.execPath, [runTs, path.join(here, '..', 'data', 'ifgram-stack.ts'), path.dirname(stack), '--length', String(length), '--width', String(width), '--dates', String(nDates), '--neighbours', '3', '--seed', '5', '--troposphere', '--ramps', 'linear']);
+      console.log(`stack written in ${w.seconds.toFixed(0)} s`);
+    }
+    const era5 = path.join(path.dirname(stack), 'ERA5.h5');
+    console.log(`\n(c) ${width} × ${length} pixels, ${nDates} dates; the corrections' cost\n`);
+    const rows: Row[] = [];
+    for (const device of ['cpu', 'gpu'] as const) {
+      if (device === 'gpu' && flag('skip-gpu')) continue;
+      rows.push(await ourRun(`permasar invert --device ${device}`, stack, path.join(dir, 'corr', `plain-${device}`), device));
+      rows.push(await ourRun(`permasar invert --device ${device} + corrections`, stack, path.join(dir, 'corr', `corrected-${device}`), device, ['--min-coherence', '0.6', '--troposphere', era5, '--deramp', 'linear']));
+    }
+    if (mintpyOk) {
+      const cwd = path.join(dir, 'corr', 'mintpy');
+      await mkdir(cwd, { recursive: true });
+      const ours = path.join(dir, 'corr', 'plain-cpu');
+      rows.push(measure('MintPy generate_mask + diff + remove_ramp (on our outputs)', python, ['-c', [
+        'from mintpy.cli import generate_mask, diff, remove_ramp',
+        `generate_mask.main(['${ours}/temporalCoherence.h5', '-m', '0.6', '-o', 'maskTempCoh.h5'])`,
+        `diff.main(['${ours}/timeseries.h5', '${era5}', '-o', 'timeseries_ERA5.h5', '--force'])`,
+        "remove_ramp.main(['timeseries_ERA5.h5', '-s', 'linear', '-m', 'maskTempCoh.h5', '-o', 'timeseries_ERA5_ramp.h5'])",
+      ].join('\n')], { cwd }));
+    }
+    console.log('| run | wall s | peak RSS |');
+    console.log('|---|---:|---:|');
+    for (const r of rows) console.log(`| ${r.label} | ${r.seconds.toFixed(1)} | ${mib(r.maxRssMiB)} |`);
+    for (let i = 0; i + 1 < rows.length && rows[i].label.startsWith('permasar'); i += 2) {
+      console.log(`${rows[i].label}: corrections add ${(100 * (rows[i + 1].seconds / rows[i].seconds - 1)).toFixed(0)} % time, ${mib((rows[i + 1].maxRssMiB ?? 0) - (rows[i].maxRssMiB ?? 0))} peak memory`);
     }
   } else {
     const length = arg('length', 1000);
