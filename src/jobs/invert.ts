@@ -607,34 +607,50 @@ function resultLine(summary: InvertJobSummary, outDir: string): string {
   return `invert: ${counts.inverted} of ${counts.pixels} pixels inverted from ${summary.interferograms.kept} interferograms × ${summary.dates.length} dates (${summary.weights.function} weights; ${counts.skippedByRedundancy} below min redundancy${f64}) on ${summary.device.description}; maskTempCoh keeps ${(100 * summary.maskTempCoh.share).toFixed(1)} %${corrections ? `; corrected for ${corrections}` : ''} → ${summary.series}, ${formatSeconds(summary.elapsedSeconds)} → ${outDir}`;
 }
 
+/**
+ * Writes an invert folder through its staging folder: `fill` hands every tile, in row order, to
+ * the folder writer (inverting them, or reading a corridor frame's bands); then the corrections'
+ * last pass, summary.json and the result line.
+ */
+async function writeInvertFolder(
+  run: InvertRun, outDir: string, overwrite: boolean, started: number, ctx: JobContext,
+  fill: (folder: InversionFolderWriter, passes: number) => Promise<{ counts: InvertCounts; device: InvertJobSummary['device'] }>,
+  extra: Record<string, unknown> = {},
+): Promise<InvertJobSummary> {
+  const passes = 1 + (run.deramp ? 1 : 0);
+  return withOutput(outDir, { overwrite }, async (output) => {
+    const folder = new InversionFolderWriter(run, output.dir, outDir);
+    let filled: Awaited<ReturnType<typeof fill>>;
+    let finished: Awaited<ReturnType<InversionFolderWriter['finish']>>;
+    try {
+      await folder.open();
+      filled = await fill(folder, passes);
+      finished = await folder.finish((d, t) => ctx.progress?.(t + d, passes * t, 'removing ramps'));
+    } catch (e) {
+      await folder.discard();
+      throw e;
+    }
+    const summary = { ...invertSummary(run, started, ctx, filled.counts, filled.device, finished, folder.troposphereFile), ...extra };
+    await writeFile(path.join(output.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    await output.commit();
+    ctx.log(resultLine(summary, outDir));
+    return summary;
+  });
+}
+
 export async function invertJob(inputs: InvertJobInputs, options: InvertRunOptions, outDirGiven: string, ctx: JobContext): Promise<InvertJobSummary> {
   const started = Date.now();
   const outDir = path.resolve(outDirGiven);
   const run = await openInvertRun(inputs.stack, options, ctx);
   try {
     const { length } = run.reader.info;
-    const passes = 1 + (run.deramp ? 1 : 0);
-    return await withOutput(outDir, { overwrite: Boolean(options.overwrite) }, async (output) => {
-      const folder = new InversionFolderWriter(run, output.dir, outDir);
+    return await writeInvertFolder(run, outDir, Boolean(options.overwrite), started, ctx, async (folder, passes) => {
       const counts = emptyInvertCounts();
-      let device: InvertJobSummary['device'];
-      let finished: Awaited<ReturnType<InversionFolderWriter['finish']>>;
-      try {
-        await folder.open();
-        device = await invertRows(run, 0, length, ctx, counts, (row0, nRows, out) => folder.addTile(row0, nRows, out), (d, t) => ctx.progress?.(d, passes * t, 'inverting'));
-        if (counts.inverted <= 1) {
-          throw new InputError(run.reader.info.file, `no pixel could be inverted (${counts.noData} without data, ${counts.skippedByRedundancy} below --min-redundancy ${run.choices.minRedundancy})`);
-        }
-        finished = await folder.finish((d, t) => ctx.progress?.(t + d, passes * t, 'removing ramps'));
-      } catch (e) {
-        await folder.discard();
-        throw e;
+      const device = await invertRows(run, 0, length, ctx, counts, (row0, nRows, out) => folder.addTile(row0, nRows, out), (d, t) => ctx.progress?.(d, passes * t, 'inverting'));
+      if (counts.inverted <= 1) {
+        throw new InputError(run.reader.info.file, `no pixel could be inverted (${counts.noData} without data, ${counts.skippedByRedundancy} below --min-redundancy ${run.choices.minRedundancy})`);
       }
-      const summary = invertSummary(run, started, ctx, counts, device, finished, folder.troposphereFile);
-      await writeFile(path.join(output.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-      await output.commit();
-      ctx.log(resultLine(summary, outDir));
-      return summary;
+      return { counts, device };
     });
   } finally {
     run.close();
@@ -753,7 +769,6 @@ export async function mergeInvertBandsJob(inputs: InvertJobInputs, options: Inve
       next = b.row1;
     }
     if (next !== info.length) throw new InputError(bandDirs[0] ?? outDir, `rows ${next}–${info.length - 1} of ${info.file} are in no band`);
-    const passes = 1 + (run.deramp ? 1 : 0);
     const counts = emptyInvertCounts();
     for (const b of bands) for (const k of Object.keys(counts) as (keyof InvertCounts)[]) counts[k] += b.counts[k];
     const descriptions = [...new Set(bands.map((b) => b.device.description))];
@@ -764,49 +779,35 @@ export async function mergeInvertBandsJob(inputs: InvertJobInputs, options: Inve
     };
     const nDates = run.dates.length;
     const { width } = info;
-    return await withOutput(outDir, { overwrite: Boolean(options.overwrite) }, async (output) => {
-      const folder = new InversionFolderWriter(run, output.dir, outDir);
-      let finished: Awaited<ReturnType<InversionFolderWriter['finish']>>;
-      try {
-        await folder.open();
-        let done = 0;
-        for (const b of bands) {
-          const ts = await openH5Node(path.join(b.dir, INVERSION_FILE_NAMES.timeseries));
-          const tcoh = await openH5Node(path.join(b.dir, INVERSION_FILE_NAMES.temporalCoherence));
-          const num = await openH5Node(path.join(b.dir, INVERSION_FILE_NAMES.numInvIfgram));
-          try {
-            const tsData = getDataset(ts, b.dir, 'timeseries');
-            const tcohData = getDataset(tcoh, b.dir, 'temporalCoherence');
-            const numData = getDataset(num, b.dir, 'mask');
-            const shape = tsData.shape ?? [];
-            if (shape[0] !== nDates || shape[1] !== b.row1 - b.row0 || shape[2] !== width) throw new InputError(b.dir, `timeseries.h5 is ${shape.join(' × ')}, the band needs ${nDates} × ${b.row1 - b.row0} × ${width}`);
-            for (let r = 0; r < b.row1 - b.row0; r += run.tileRows) {
-              const nRows = Math.min(run.tileRows, b.row1 - b.row0 - r);
-              const read = (d: typeof tsData, sel: [number, number][]) => toFloat32(d.slice(sel), b.dir, 'band');
-              await folder.addTile(b.row0 + r, nRows, {
-                timeseriesM: read(tsData, [[0, nDates], [r, r + nRows], [0, width]]),
-                temporalCoherence: read(tcohData, [[r, r + nRows], [0, width]]),
-                numInvIfgram: read(numData, [[r, r + nRows], [0, width]]),
-              });
-              done += nRows;
-              ctx.progress?.(done, passes * info.length, 'merging bands');
-            }
-          } finally {
-            for (const f of [ts, tcoh, num]) callHdf5(() => f.close());
+    return await writeInvertFolder(run, outDir, Boolean(options.overwrite), started, ctx, async (folder, passes) => {
+      let done = 0;
+      for (const b of bands) {
+        const ts = await openH5Node(path.join(b.dir, INVERSION_FILE_NAMES.timeseries));
+        const tcoh = await openH5Node(path.join(b.dir, INVERSION_FILE_NAMES.temporalCoherence));
+        const num = await openH5Node(path.join(b.dir, INVERSION_FILE_NAMES.numInvIfgram));
+        try {
+          const tsData = getDataset(ts, b.dir, 'timeseries');
+          const tcohData = getDataset(tcoh, b.dir, 'temporalCoherence');
+          const numData = getDataset(num, b.dir, 'mask');
+          const shape = tsData.shape ?? [];
+          if (shape[0] !== nDates || shape[1] !== b.row1 - b.row0 || shape[2] !== width) throw new InputError(b.dir, `timeseries.h5 is ${shape.join(' × ')}, the band needs ${nDates} × ${b.row1 - b.row0} × ${width}`);
+          for (let r = 0; r < b.row1 - b.row0; r += run.tileRows) {
+            const nRows = Math.min(run.tileRows, b.row1 - b.row0 - r);
+            const read = (d: typeof tsData, sel: [number, number][]) => toFloat32(d.slice(sel), b.dir, 'band');
+            await folder.addTile(b.row0 + r, nRows, {
+              timeseriesM: read(tsData, [[0, nDates], [r, r + nRows], [0, width]]),
+              temporalCoherence: read(tcohData, [[r, r + nRows], [0, width]]),
+              numInvIfgram: read(numData, [[r, r + nRows], [0, width]]),
+            });
+            done += nRows;
+            ctx.progress?.(done, passes * info.length, 'merging bands');
           }
+        } finally {
+          for (const f of [ts, tcoh, num]) callHdf5(() => f.close());
         }
-        finished = await folder.finish((d, t) => ctx.progress?.(t + d, passes * t, 'removing ramps'));
-      } catch (e) {
-        await folder.discard();
-        throw e;
       }
-      const summary = invertSummary(run, started, ctx, counts, device, finished, folder.troposphereFile);
-      summary.bands = bands.map((b) => ({ rows: [b.row0, b.row1], seconds: b.elapsedSeconds, device: b.device.description }));
-      await writeFile(path.join(output.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-      await output.commit();
-      ctx.log(resultLine(summary, outDir));
-      return summary;
-    });
+      return { counts, device };
+    }, { bands: bands.map((b) => ({ rows: [b.row0, b.row1], seconds: b.elapsedSeconds, device: b.device.description })) });
   } finally {
     run.close();
   }
