@@ -7,6 +7,11 @@
 // every cell, and each track's LOS rate, amplitude and peak day follow from its incidence (34°–42°
 // across the swath) and azimuth (±102.5°).
 //
+// The frames as interferograms instead (issue 22, writeCorridorIfgrams): each frame's series —
+// the same rows frameRowGenerator gives — as the displacement of a MintPy ifgramStack.h5
+// (data/ifgram-stack.ts) with a planted troposphere (and its ERA5.h5) and linear ramps, geocoded
+// on the frame's grid, referenced to a pixel with data; the manifest names them as "ifgrams".
+//
 // Small for tests (`makeCorridor()` defaults, a few thousand pixels a frame); `--size N` writes a
 // corridor of about N pixels in all, streaming each stack to disk row block by row block
 // (writeMintpyTimeseriesRows), for `npm run bench:corridor`.
@@ -20,6 +25,7 @@ import { pixelCentre, type RasterGrid } from '../src/core/grid.ts';
 import { makeTimeAxis, ymdToDecimalYear } from '../src/core/time.ts';
 import { writeMintpyRasters, writeMintpyTimeseriesRows } from '../src/io/mintpy-h5-write-node.ts';
 import { SEASONAL_MOTIONS, SECULAR_MOTIONS, type AnnualTerm } from './motion-field.ts';
+import { writeSyntheticIfgramStack } from './ifgram-stack.ts';
 import { makeNormal, makeRandom, regularDates } from './synthetic.ts';
 
 export type Direction = 'ascending' | 'descending';
@@ -237,6 +243,97 @@ export async function writeCorridor(dir: string, corridor: Corridor, manifestExt
     const azimuth = new Float32Array(grid.width * grid.height).fill(corridor.azimuthDeg(frame.direction));
     await writeMintpyRasters(path.join(frameDir, 'geometryGeo.h5'), grid, { incidenceAngle: incidence, azimuthAngle: azimuth }, 'geometry');
     (manifest[frame.direction] as unknown[]).push({ name: frame.name, stack: path.join(rel, 'timeseries.h5'), geometry: path.join(rel, 'geometryGeo.h5') });
+  }
+  Object.assign(manifest, manifestExtras);
+  const file = path.join(dir, 'corridor.json');
+  await writeFile(file, JSON.stringify(manifest, null, 2) + '\n');
+  return file;
+}
+
+export interface CorridorIfgramOptions {
+  /** Each date paired with its next `neighbours` dates (default 2). */
+  neighbours?: number;
+  /** Plant a troposphere and write ERA5.h5 beside each stack, named as the frame's "troposphere" (default true). */
+  troposphere?: boolean;
+  /** Plant linear ramps (default true). */
+  ramps?: boolean;
+  /** Write waterMask.h5 (a lake) beside each stack, named as the frame's "waterMask" (default false). */
+  waterMask?: boolean;
+  /** "bands" of frames, by name. */
+  bands?: Record<string, number>;
+}
+
+/** Date-major rows of a whole frame (metres, NaN = no data), as frameRowGenerator gives them. */
+function frameValues(corridor: Corridor, frame: CorridorFrame): Float32Array {
+  return frameRowGenerator(corridor, frame)(0, frame.grid.height);
+}
+
+/**
+ * Writes every frame as an interferogram stack (OUT/<asc|desc>/<name>/ifgramStack.h5, ERA5.h5,
+ * geometryGeo.h5, and waterMask.h5 when asked) and OUT/corridor.json naming them as "ifgrams";
+ * returns the manifest path. The displacement of each stack is the frame's series of
+ * writeCorridor (one motion field, each frame's own reference offsets and noise).
+ */
+export async function writeCorridorIfgrams(dir: string, corridor: Corridor, manifestExtras: Record<string, unknown> = {}, options: CorridorIfgramOptions = {}): Promise<string> {
+  const manifest: Record<string, unknown> = { ascending: [], descending: [] };
+  for (const frame of corridor.frames) {
+    const rel = path.join(frame.direction === 'ascending' ? 'asc' : 'desc', frame.name);
+    const frameDir = path.join(dir, rel);
+    await mkdir(frameDir, { recursive: true });
+    const { grid } = frame;
+    const { width, height } = grid;
+    const nDates = frame.dates.length;
+    const values = frameValues(corridor, frame);
+    const plane = width * height;
+    // The reference: the pixel with data nearest to about a third in from the top-left.
+    let ref: { y: number; x: number } | null = null;
+    let best = Infinity;
+    for (let y = 1; y < height - 1; y++) {
+      for (let x = 1; x < width - 1; x++) {
+        if (!Number.isFinite(values[y * width + x])) continue;
+        const d = (y - 0.37 * height) ** 2 + (x - 0.41 * width) ** 2;
+        if (d < best) { best = d; ref = { y, x }; }
+      }
+    }
+    const g = grid.geoTransform;
+    const stack = await writeSyntheticIfgramStack(path.join(frameDir, 'ifgramStack.h5'), {
+      seed: frame.seed,
+      length: height,
+      width,
+      dates: frame.dates,
+      network: { neighbours: options.neighbours ?? 2 },
+      ref: ref!,
+      noDataPatches: 0,
+      unwrapErrorPatches: 0,
+      notUnwrappedFraction: 0,
+      dropFraction: 0,
+      geocoded: true,
+      waterMask: options.waterMask ?? false,
+      attributes: {
+        X_FIRST: String(g[0]), Y_FIRST: String(g[3]), X_STEP: String(g[1]), Y_STEP: String(g[5]), EPSG: String(grid.epsg ?? 4326),
+        ORBIT_DIRECTION: frame.direction.toUpperCase(), HEADING: frame.direction === 'ascending' ? '-12.2' : '-167.8',
+      },
+      ...(options.troposphere ?? true ? { troposphere: {} } : {}),
+      ...(options.ramps ?? true ? { ramps: { kind: 'linear' as const } } : {}),
+      displacementRows: (row0, nRows) => {
+        const out = new Float32Array(nDates * nRows * width);
+        for (let k = 0; k < nDates; k++) out.set(values.subarray(k * plane + row0 * width, k * plane + (row0 + nRows) * width), k * nRows * width);
+        return out;
+      },
+    });
+    const incidence = new Float32Array(width * height);
+    for (let r = 0; r < height; r++) for (let c = 0; c < width; c++) incidence[r * width + c] = corridor.incidenceAt(frame.direction, pixelCentre(grid, r, c).x);
+    const azimuth = new Float32Array(width * height).fill(corridor.azimuthDeg(frame.direction));
+    // geometryGeo.h5 as MintPy writes it, with its shadowMask (no shadow here), which invert reads.
+    await writeMintpyRasters(path.join(frameDir, 'geometryGeo.h5'), grid, { incidenceAngle: incidence, azimuthAngle: azimuth, shadowMask: new Float32Array(width * height) }, 'geometry');
+    (manifest[frame.direction] as unknown[]).push({
+      name: frame.name,
+      ifgrams: path.join(rel, 'ifgramStack.h5'),
+      geometry: path.join(rel, 'geometryGeo.h5'),
+      ...(stack.troposphere?.era5Path ? { troposphere: path.relative(dir, stack.troposphere.era5Path) } : {}),
+      ...(stack.waterMaskPath ? { waterMask: path.relative(dir, stack.waterMaskPath) } : {}),
+      ...(options.bands?.[frame.name] ? { bands: options.bands[frame.name] } : {}),
+    });
   }
   Object.assign(manifest, manifestExtras);
   const file = path.join(dir, 'corridor.json');

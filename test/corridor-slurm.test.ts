@@ -2,7 +2,8 @@
 // starts munged, slurmctld and slurmd on localhost in the foreground as its own children (a
 // throwaway config, state and key in a temporary folder, unprivileged ports), submits the shard
 // array and the dependent merge for a tiny corridor, waits for the merge, and checks the mosaics
-// equal a local whole run value for value. Debian's slurm-wlm and munge provide the daemons;
+// equal a local whole run value for value; then the same, unchanged, for a corridor of
+// interferogram stacks with one frame's inversion in row bands (issue 22). Debian's slurm-wlm and munge provide the daemons;
 // .ci/run installs them and sets PERMASAR_REQUIRE_SLURM=1, so there a missing daemon fails the
 // run. Elsewhere the test skips with a loud note.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { mkdtemp, mkdir, readdir, rm, writeFile, chmod, stat } from 'node:fs/pro
 import { tmpdir, hostname, userInfo } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeCorridor, writeCorridor } from '../data/make-corridor.ts';
+import { makeCorridor, writeCorridor, writeCorridorIfgrams } from '../data/make-corridor.ts';
 import { runCorridor } from '../src/jobs/corridor/corridor.ts';
 import { readRaster } from '../src/io/raster-node.ts';
 
@@ -98,12 +99,9 @@ describe.runIf(SLURM_AVAILABLE)('the Slurm recipe on a single-node Slurm', () =>
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('shard array + dependent merge equal a local whole run', async () => {
-    const corridor = makeCorridor({ seed: 77, framesPerDirection: [2, 2], frameRows: 30, overlapRows: 10, intervalDays: 36 });
-    const data = path.join(dir, 'data');
-    const manifest = await writeCorridor(data, corridor, { compare: {} });
-    const out = path.join(dir, 'out-slurm');
-    const ids = execFileSync(path.join(repo, 'examples/cluster/slurm/submit.sh'), [manifest, out, '2'], {
+  /** submit.sh MANIFEST OUT SHARDS as a user runs it; waits for the merge; its state and the jobs' outputs. */
+  async function submitAndWait(manifest: string, out: string, shards: number): Promise<{ state: string; outputs: string[] }> {
+    const ids = execFileSync(path.join(repo, 'examples/cluster/slurm/submit.sh'), [manifest, out, String(shards)], {
       env: {
         ...env, PERMASAR: `${process.execPath} ${path.join(repo, 'bin/permasar.mjs')}`, DEVICE: 'cpu',
         // The script asks for 4 CPUs and 4 GB a task; this one-node cluster has 2 CPUs and 1 GB.
@@ -113,7 +111,7 @@ describe.runIf(SLURM_AVAILABLE)('the Slurm recipe on a single-node Slurm', () =>
     }).trim().split(/\s+/);
     expect(ids).toHaveLength(2);
     // Meanwhile, the local whole run to compare with.
-    const local = path.join(dir, 'out-local');
+    const local = `${out}-local`;
     await runCorridor(manifest, local, { device: 'cpu', shard: null, force: false, log: () => {} });
     let state = '';
     const deadline = Date.now() + 120_000;
@@ -128,10 +126,12 @@ describe.runIf(SLURM_AVAILABLE)('the Slurm recipe on a single-node Slurm', () =>
     }
     const files = await readdir(out);
     const outputs = await Promise.all(files.filter((f) => f.startsWith('slurm-')).map(async (f) => `${f}:\n${execFileSync('cat', [path.join(out, f)], { encoding: 'utf8' })}`));
-    expect(state, outputs.join('\n')).toMatch(/JobState=COMPLETED/);
-    // Both array tasks ran their shard (each prints its "shard I/2" line) before the merge.
-    expect(outputs.filter((o) => /shard \d\/2: 2 of 4 frame\(s\) done/.test(o))).toHaveLength(2);
-    for (const folder of ['asc', 'desc', 'direction']) {
+    return { state, outputs };
+  }
+
+  /** The .tif files of `folders` equal in the local whole run and the Slurm run, value for value. */
+  async function expectSameRasters(local: string, out: string, folders: string[]): Promise<void> {
+    for (const folder of folders) {
       for (const file of (await readdir(path.join(local, folder))).filter((f) => f.endsWith('.tif'))) {
         const a = await readRaster(path.join(local, folder, file));
         const b = await readRaster(path.join(out, folder, file));
@@ -141,5 +141,29 @@ describe.runIf(SLURM_AVAILABLE)('the Slurm recipe on a single-node Slurm', () =>
         expect(differ, `${folder}/${file}`).toBe(0);
       }
     }
+  }
+
+  it('shard array + dependent merge equal a local whole run', async () => {
+    const corridor = makeCorridor({ seed: 77, framesPerDirection: [2, 2], frameRows: 30, overlapRows: 10, intervalDays: 36 });
+    const data = path.join(dir, 'data');
+    const manifest = await writeCorridor(data, corridor, { compare: {} });
+    const out = path.join(dir, 'out-slurm');
+    const { state, outputs } = await submitAndWait(manifest, out, 2);
+    expect(state, outputs.join('\n')).toMatch(/JobState=COMPLETED/);
+    // Both array tasks ran their shard (each prints its "shard I/2" line) before the merge.
+    expect(outputs.filter((o) => /shard \d\/2: 2 of 4 frame\(s\) done/.test(o))).toHaveLength(2);
+    await expectSameRasters(`${out}-local`, out, ['asc', 'desc', 'direction']);
+  }, 180_000);
+
+  it('unchanged, from interferogram stacks with a frame in row bands (issue 22)', async () => {
+    const corridor = makeCorridor({ seed: 78, framesPerDirection: [1, 1], frameRows: 30, intervalDays: 48 });
+    const data = path.join(dir, 'data-ifgrams');
+    const manifest = await writeCorridorIfgrams(data, corridor, { invert: { 'min-coherence': 0.45, deramp: 'linear' } }, { bands: { a0: 3 } });
+    const out = path.join(dir, 'out-slurm-ifgrams');
+    // Units: bands 0–2 of a0, frames a0 and d0; 3 shards, two at a time on this node's 2 CPUs.
+    const { state, outputs } = await submitAndWait(manifest, out, 3);
+    expect(state, outputs.join('\n')).toMatch(/JobState=COMPLETED/);
+    expect(outputs.filter((o) => /shard \d\/3: \d of 2 frame\(s\) done, 1 of 3 inversion band\(s\)/.test(o))).toHaveLength(3);
+    await expectSameRasters(`${out}-local`, out, ['frames/a0', 'frames/d0', 'inversions/a0', 'inversions/d0', 'asc', 'desc']);
   }, 180_000);
 });

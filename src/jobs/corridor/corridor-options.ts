@@ -23,10 +23,10 @@ export const CORRIDOR_OPTIONS: OptionTable = [
   DEVICE_OPTION,
   {
     name: 'shard', kind: 'custom', value: 'I/N', parse: (raw) => parseShard(String(raw)),
-    help: ['fit only the frames with index % N = I (I = 0 … N−1, e.g.',
-      '$SLURM_ARRAY_TASK_ID with sbatch --array=0-(N-1)) and stop; a run',
-      'without --shard then finds them done and merges'],
+    help: ['run only the work units (frames, inversion bands) with index % N = I',
+      '(I = 0 … N−1, e.g. $SLURM_ARRAY_TASK_ID with sbatch --array=0-(N-1)) and',
+      'stop; a run without --shard then finds them done and merges'],
   },
-  { name: 'force', kind: 'flag', help: 'refit frames even when their inputs and options are unchanged' },
+  { name: 'force', kind: 'flag', help: 'redo the units of this run (invert, refit) even when their inputs and options are unchanged' },
   QUIET_OPTION,
 ];

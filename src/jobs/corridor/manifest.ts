@@ -1,11 +1,15 @@
 // The corridor manifest (issue 12): one JSON file naming every frame of both orbit directions and
 // the options of each stage. Paths are relative to the manifest's folder. Fixed names:
-// `ascending`, `descending` (lists of frames), a frame's `name`, `stack` (required), `geometry`,
-// `mask`; option blocks `fit`, `mosaic`, `compare`, `vertical`, `alt`, `hazards` use the option
-// names of the commands (`permasar fit --help`: "mask-min"; the camelCase spelling "maskMin" is
-// the same key), and `reference` holds `lalo` [lat, lon]. Anything else — an unknown key, a
-// missing file, two frames with one name — is one line naming the manifest and the key, before
-// anything runs. Node-only (checks files exist).
+// `ascending`, `descending` (lists of frames), a frame's `name`, `stack` (a MintPy timeseries.h5
+// or folder of GeoTIFFs) or `ifgrams` (a MintPy ifgramStack.h5, inverted first: issue 22) —
+// exactly one of the two —, `geometry`, `mask`, and for an `ifgrams` frame `troposphere`
+// (ERA5.h5), `waterMask` (waterMask.h5) and `bands` (integer ≥ 1, default 1: row bands of its
+// inversion, each a work unit of its own, units.ts); option blocks `invert`, `fit`, `mosaic`,
+// `compare`, `vertical`, `alt`, `hazards` use the option names of the commands (`permasar fit
+// --help`: "mask-min"; the camelCase spelling "maskMin" is the same key, as "water-mask" is
+// "waterMask" in a frame), and `reference` holds `lalo` [lat, lon]. Anything else — an unknown
+// key, a missing file, two frames with one name — is one line naming the manifest and the key,
+// before anything runs. Node-only (checks files exist).
 import path from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, isInputError } from '../../core/errors.ts';
@@ -16,16 +20,29 @@ import { COMPARE_OPTIONS } from '../compare-options.ts';
 import { VERTICAL_OPTIONS } from '../vertical-options.ts';
 import { ALT_OPTIONS } from '../alt-options.ts';
 import { HAZARDS_OPTIONS } from '../hazards-options.ts';
+import { INVERT_OPTIONS } from '../invert-options.ts';
 
 export type Direction = 'ascending' | 'descending';
 
 export interface ManifestFrame {
   name: string;
   direction: Direction;
-  /** Absolute paths. */
-  stack: string;
+  /** Absolute paths. The frame's series (timeseries.h5, GeoTIFF folder), or null when `ifgrams` gives it. */
+  stack: string | null;
+  /** ifgramStack.h5 to invert (issue 22), or null when `stack` gives the series. */
+  ifgrams: string | null;
   geometry: string | null;
   mask: string | null;
+  /** ERA5.h5 and waterMask.h5 of an `ifgrams` frame (invert's --troposphere, --water-mask). */
+  troposphere: string | null;
+  waterMask: string | null;
+  /** Row bands of the frame's inversion (1: one unit inverts and fits; an `ifgrams` frame only). */
+  bands: number;
+}
+
+/** The file a frame starts from: its series or its interferograms. */
+export function frameInput(frame: ManifestFrame): string {
+  return (frame.stack ?? frame.ifgrams)!;
 }
 
 /** Option values as given (numbers, strings, booleans, lists), keyed by the command's option name. */
@@ -38,6 +55,8 @@ export interface CorridorManifest {
   ascending: ManifestFrame[];
   descending: ManifestFrame[];
   /** Option blocks, keys in the commands' kebab-case spelling; file paths made absolute. */
+  /** Options of the inversion of `ifgrams` frames (unused when every frame gives a `stack`). */
+  invert: OptionBlock;
   fit: OptionBlock;
   mosaic: OptionBlock;
   compare: OptionBlock | null;
@@ -53,7 +72,8 @@ export interface CorridorManifest {
  * mask and geometry, compare's folders, alt's amplitude: `manifest: false` in the tables), and
  * which of them hold paths (made absolute against the manifest's folder).
  */
-export const BLOCK_KEYS: Record<'fit' | 'mosaic' | 'compare' | 'vertical' | 'alt' | 'hazards', { command: string | null } & ReturnType<typeof manifestKeys>> = {
+export const BLOCK_KEYS: Record<'invert' | 'fit' | 'mosaic' | 'compare' | 'vertical' | 'alt' | 'hazards', { command: string | null } & ReturnType<typeof manifestKeys>> = {
+  invert: { command: 'invert', ...manifestKeys(INVERT_OPTIONS) },
   fit: { command: 'fit', ...manifestKeys(FIT_OPTIONS) },
   mosaic: { command: null, ...manifestKeys(MOSAIC_OPTIONS) },
   compare: { command: 'compare', ...manifestKeys(COMPARE_OPTIONS) },
@@ -62,8 +82,13 @@ export const BLOCK_KEYS: Record<'fit' | 'mosaic' | 'compare' | 'vertical' | 'alt
   hazards: { command: 'hazards', ...manifestKeys(HAZARDS_OPTIONS) },
 };
 
-const TOP_KEYS = ['ascending', 'descending', 'fit', 'mosaic', 'compare', 'vertical', 'alt', 'hazards', 'reference'];
-const FRAME_KEYS = ['name', 'stack', 'geometry', 'mask'];
+const TOP_KEYS = ['ascending', 'descending', 'invert', 'fit', 'mosaic', 'compare', 'vertical', 'alt', 'hazards', 'reference'];
+/** A frame's keys (kebab-case here; camelCase in the manifest is the same key). */
+const FRAME_KEYS = ['name', 'stack', 'ifgrams', 'geometry', 'mask', 'troposphere', 'water-mask', 'bands'];
+/** Keys only an `ifgrams` frame takes (they belong to its inversion). */
+const IFGRAM_FRAME_KEYS = ['troposphere', 'water-mask', 'bands'];
+/** The spelling of a frame key in messages: the manifest's own spelling of it. */
+const FRAME_KEY_LABEL: Record<string, string> = { 'water-mask': 'waterMask' };
 
 /** "maskMin" → "mask-min"; kebab-case stays. */
 export function kebabCase(key: string): string {
@@ -109,28 +134,51 @@ export async function readCorridorManifest(file: string): Promise<CorridorManife
     for (let i = 0; i < list.length; i++) {
       const at = `${direction}[${i}]`;
       const entry = list[i] as Record<string, unknown>;
-      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(at, 'must be an object with "name" and "stack"');
-      for (const k of Object.keys(entry)) if (!FRAME_KEYS.includes(k)) fail(`${at}.${k}`, `unknown key (a frame has: ${FRAME_KEYS.join(', ')})`);
-      const name = entry.name;
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(at, 'must be an object with "name" and "stack" (or "ifgrams")');
+      // Keys as kebab-case ("waterMask" → "water-mask"), each given once.
+      const given: Record<string, { raw: string; value: unknown }> = {};
+      for (const [raw, value] of Object.entries(entry)) {
+        const key = kebabCase(raw);
+        if (!FRAME_KEYS.includes(key)) fail(`${at}.${raw}`, `unknown key (a frame has: ${FRAME_KEYS.map((k) => FRAME_KEY_LABEL[k] ?? k).join(', ')})`);
+        if (key in given) fail(`${at}.${raw}`, `given twice (as "${given[key].raw}" and "${raw}")`);
+        given[key] = { raw, value };
+      }
+      const name = given.name?.value;
       if (typeof name !== 'string' || name === '') fail(`${at}.name`, 'required, a non-empty string');
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name as string)) fail(`${at}.name`, `"${String(name)}" is not usable as a folder name (letters, digits, . _ -)`);
       if (names.has(name as string)) fail(`${at}.name`, `"${String(name)}" is also the name of ${names.get(name as string)}; frame names must be unique`);
       names.set(name as string, at);
-      const filePath = async (key: string, required: boolean): Promise<string | null> => {
-        const v = entry[key];
-        if (v === undefined) return required ? fail(`${at}.${key}`, 'required (the frame\'s MintPy timeseries.h5 or folder of GeoTIFFs)') : null;
-        if (typeof v !== 'string' || v === '') return fail(`${at}.${key}`, 'must be a path (relative to the manifest\'s folder)');
+      if (given.stack && given.ifgrams) fail(`${at}.ifgrams`, 'give "stack" (a series: timeseries.h5 or a folder of GeoTIFFs) or "ifgrams" (an ifgramStack.h5 to invert), not both');
+      if (!given.stack && !given.ifgrams) fail(`${at}.stack`, 'required: "stack" (the frame\'s MintPy timeseries.h5 or folder of GeoTIFFs) or "ifgrams" (its ifgramStack.h5)');
+      if (given.stack) {
+        for (const key of IFGRAM_FRAME_KEYS) if (given[key]) fail(`${at}.${given[key].raw}`, 'only for a frame given as "ifgrams" (it belongs to the inversion)');
+      }
+      const filePath = async (key: string): Promise<string | null> => {
+        const g = given[key];
+        if (g === undefined) return null;
+        const v = g.value;
+        if (typeof v !== 'string' || v === '') return fail(`${at}.${g.raw}`, 'must be a path (relative to the manifest\'s folder)');
         const p = resolvePath(v);
         const ok = key === 'stack' ? await exists(p) : await isFile(p);
-        if (!ok) fail(`${at}.${key}`, `${p} not found`);
+        if (!ok) fail(`${at}.${g.raw}`, `${p} not found`);
         return p;
       };
+      let bands = 1;
+      if (given.bands) {
+        const b = given.bands.value;
+        if (typeof b !== 'number' || !Number.isInteger(b) || b < 1) fail(`${at}.${given.bands.raw}`, `must be a whole number ≥ 1 (row bands of the frame's inversion); got ${JSON.stringify(b)}`);
+        bands = b as number;
+      }
       out.push({
         name: name as string,
         direction,
-        stack: (await filePath('stack', true))!,
-        geometry: await filePath('geometry', false),
-        mask: await filePath('mask', false),
+        stack: await filePath('stack'),
+        ifgrams: await filePath('ifgrams'),
+        geometry: await filePath('geometry'),
+        mask: await filePath('mask'),
+        troposphere: await filePath('troposphere'),
+        waterMask: await filePath('water-mask'),
+        bands,
       });
     }
     return out;
@@ -198,6 +246,7 @@ export async function readCorridorManifest(file: string): Promise<CorridorManife
     dir,
     ascending,
     descending,
+    invert: (await block('invert')) ?? {},
     fit: (await block('fit')) ?? {},
     mosaic: (await block('mosaic')) ?? {},
     compare: await block('compare'),

@@ -1,11 +1,14 @@
-// The stages the corridor runs: the typed jobs of src/jobs/ (fit, compare, vertical,
-// alt, hazards), each writing a complete folder through its own staging and returning its summary.
+// The stages the corridor runs: the typed jobs of src/jobs/ (invert — whole, by row bands and
+// their merge —, fit, compare, vertical, alt, hazards), each writing a complete folder through its own staging and returning its summary.
 // The manifest's option blocks carry the commands' option names; they become the jobs' typed
 // options through the converters of the jobs' option tables (fit-options.ts, compare-options.ts,
-// alt-options.ts, hazards-options.ts), the same the commands use, so a value is checked by the
+// alt-options.ts, hazards-options.ts, invert-options.ts), the same the commands use, so a value is checked by the
 // same rule and its error names the manifest and the key ("corridor.json: "fit.mask-min": must be
 // …") before anything runs.
 import { fitOptionsFrom } from '../fit-options.ts';
+import { invertOptionsFrom } from '../invert-options.ts';
+import { invertBandJob, invertBands, invertJob, mergeInvertBandsJob, type InvertRunOptions } from '../invert.ts';
+import { openIfgramStackNode } from '../../io/ifgram-stack-node.ts';
 import { directionThresholdsFrom } from '../compare-options.ts';
 import { altOptionsFrom } from '../alt-options.ts';
 import { hazardsOptionsFrom } from '../hazards-options.ts';
@@ -18,8 +21,28 @@ import { hazardsJob, type HazardsJobOptions } from '../hazards.ts';
 import type { JobContext } from '../support/context.ts';
 import { optionsOfBlock, type CorridorManifest } from './manifest.ts';
 
+/** An `ifgrams` frame's inversion inputs (absolute paths) and its network-selection cache. */
+export interface InvertFrameInput {
+  ifgrams: string;
+  troposphere: string | null;
+  waterMask: string | null;
+  geometry: string | null;
+  /** JSON file where the coherence-based network selection is kept for the frame's bands and merge (null: none). */
+  networkSelectionCache: string | null;
+}
+
+export interface InvertBandRows { index: number; count: number; row0: number; row1: number }
+
 /** How the corridor runs each stage; every one writes a complete folder at `outDir`. */
 export interface CorridorStages {
+  /** The whole inversion of a frame (`permasar invert`). */
+  invert(input: InvertFrameInput, outDir: string, ctx: JobContext): Promise<Record<string, unknown>>;
+  /** The row bands of a frame's stack for `count` bands (whole HDF5 chunks; fewer when the stack has fewer chunk rows). */
+  bandRows(ifgrams: string, count: number): Promise<InvertBandRows[]>;
+  /** Rows [row0, row1) of a frame's inversion. */
+  invertBand(input: InvertFrameInput, band: { row0: number; row1: number }, outDir: string, ctx: JobContext): Promise<Record<string, unknown>>;
+  /** The bands merged and corrected: what `invert` writes, the same values. */
+  mergeBands(input: InvertFrameInput, bandDirs: string[], outDir: string, ctx: JobContext): Promise<Record<string, unknown>>;
   fit(input: { stack: string; geometry: string | null; mask: string | null }, outDir: string, ctx: JobContext): Promise<Record<string, unknown>>;
   compare(ascDir: string, descDir: string, outDir: string, ctx: JobContext): Promise<Record<string, unknown>>;
   vertical(fitDir: string, outDir: string, ctx: JobContext): Promise<Record<string, unknown>>;
@@ -38,6 +61,13 @@ function numberOrPathValue(v: unknown): string | number | undefined {
 
 /** The jobs with the manifest's options, converted and checked now (before anything runs). */
 export function jobStages(manifest: CorridorManifest): CorridorStages {
+  const invertBlock = optionsOfBlock(manifest, 'invert', () => invertOptionsFrom(manifest.invert));
+  const invertOptions = (input: InvertFrameInput): InvertRunOptions => ({
+    ...invertBlock,
+    waterMask: input.waterMask, troposphere: input.troposphere, geometry: input.geometry,
+    networkSelectionCache: input.networkSelectionCache,
+    overwrite: true,
+  });
   const fitOptions: FitJobOptions = { ...optionsOfBlock(manifest, 'fit', () => fitOptionsFrom(manifest.fit, NODE_DATE_FILES)), overwrite: true };
   const compareOptions: CompareJobOptions = { thresholds: optionsOfBlock(manifest, 'compare', () => directionThresholdsFrom(manifest.compare ?? {})), overwrite: true };
   const altOptions: AltJobOptions | null = manifest.alt ? { ...optionsOfBlock(manifest, 'alt', () => altOptionsFrom(manifest.alt!)), overwrite: true } : null;
@@ -45,6 +75,17 @@ export function jobStages(manifest: CorridorManifest): CorridorStages {
   const fitIncidence = numberOrPathValue(manifest.fit.incidence);
   const verticalIncidence = numberOrPathValue(manifest.vertical?.incidence);
   return {
+    invert: async (input, outDir, ctx) => (await invertJob({ stack: input.ifgrams }, invertOptions(input), outDir, ctx)) as unknown as Record<string, unknown>,
+    bandRows: async (ifgrams, count) => {
+      const reader = await openIfgramStackNode(ifgrams);
+      try {
+        return invertBands(reader.info.length, count, reader.info.chunkRows);
+      } finally {
+        reader.close();
+      }
+    },
+    invertBand: async (input, band, outDir, ctx) => (await invertBandJob({ stack: input.ifgrams }, invertOptions(input), band, outDir, ctx)) as unknown as Record<string, unknown>,
+    mergeBands: async (input, bandDirs, outDir, ctx) => (await mergeInvertBandsJob({ stack: input.ifgrams }, invertOptions(input), bandDirs, outDir, ctx)) as unknown as Record<string, unknown>,
     fit: (input, outDir, ctx) => fitJob({
       stack: input.stack, mask: input.mask, geometry: input.geometry,
       maskDataset: manifest.fit['mask-dataset'] !== undefined ? String(manifest.fit['mask-dataset']) : undefined,
