@@ -186,6 +186,36 @@ let couplingPixel = { row: 0, col: 0 };
 let stackDates: string[] = [];
 let stackValuesM: Float32Array = new Float32Array(0);
 
+/** The ERA5 fuzz entry's stack, and structural variants of its ERA5.h5 rewritten with h5wasm. */
+let eraStack = '';
+interface EraParts { datasetName: string; attributes: Record<string, string>; dates: string[]; values: Float32Array; length: number; width: number; dropFirstDate: boolean }
+const eraVariant = (change: (e: EraParts) => void) => async (file: string) => {
+  const h5wasm = (await import('h5wasm/node')).default;
+  await h5wasm.ready;
+  const base = new h5wasm.File(path.join(path.dirname(eraStack), 'ERA5.h5'), 'r');
+  const ts = base.get('timeseries') as import('h5wasm').Dataset;
+  const [n, length, width] = ts.shape!;
+  const parts: EraParts = {
+    datasetName: 'timeseries',
+    attributes: Object.fromEntries(Object.entries(base.attrs).map(([k, a]) => [k, String(a.value)])),
+    dates: (base.get('date') as import('h5wasm').Dataset).value as string[],
+    values: Float32Array.from(ts.value as Float32Array),
+    length, width, dropFirstDate: false,
+  };
+  base.close();
+  change(parts);
+  const first = parts.dropFirstDate ? 1 : 0;
+  const plane = length * width;
+  const out = new h5wasm.File(file, 'w');
+  for (const [k, v] of Object.entries(parts.attributes)) out.create_attribute(k, v);
+  out.create_dataset({ name: 'date', data: parts.dates.slice(first), shape: [n - first], dtype: 'S8' });
+  const rows = Math.min(length, parts.length);
+  const data = new Float32Array((n - first) * rows * width);
+  for (let k = first; k < n; k++) data.set(parts.values.subarray(k * plane, k * plane + rows * width), (k - first) * rows * width);
+  out.create_dataset({ name: parts.datasetName, data, shape: [n - first, rows, width], dtype: '<f' });
+  out.close();
+};
+
 async function writeStackTiffs(folder: string): Promise<string[]> {
   await mkdir(folder, { recursive: true });
   const n = grid.width * grid.height;
@@ -299,6 +329,27 @@ const READERS: ReaderEntry[] = [
     place: async (bytes, caseDir) => { const f = path.join(caseDir, 'ifgramStack.h5'); await writeFile(f, bytes); return f; },
     args: (c) => ['invert', c.file, '--out', c.out, '--device', 'cpu', '--quiet'],
     cases: 30,
+  },
+  {
+    name: 'MintPy ERA5.h5 delay stack (invert STACK --troposphere)',
+    makeBase: async () => {
+      const f = path.join(dir, 'era', 'ifgramStack.h5');
+      const made = await writeSyntheticIfgramStack(f, { seed: seed ^ 0x5e7a, length: grid.height, width: grid.width, nDates: 10, network: { neighbours: 3 }, troposphere: {} });
+      eraStack = f;
+      return made.troposphere!.era5Path!;
+    },
+    mutations: [truncate, truncate, flipHeader, flipIn('flipped bytes in the first 4 KiB (object headers, attributes)', (b) => [0, Math.min(b.length, 4096)]), flipAnywhere],
+    structural: [
+      { name: 'no timeseries dataset', mustFail: true, write: eraVariant((e) => { e.datasetName = 'delay'; }) },
+      { name: 'unknown UNIT', mustFail: true, write: eraVariant((e) => { e.attributes.UNIT = 'furlongs'; }) },
+      { name: 'UNIT mm (scaled)', mustFail: false, write: eraVariant((e) => { e.attributes.UNIT = 'mm'; e.values = e.values.map((v) => v * 1000); }) },
+      { name: 'one row short (another grid)', mustFail: true, write: eraVariant((e) => { e.length -= 1; }) },
+      { name: 'without the reference date', mustFail: true, write: eraVariant((e) => { e.dropFirstDate = true; }) },
+      { name: 'dates that are not dates', mustFail: true, write: eraVariant((e) => { e.dates[2] = '2019ABCD'; }) },
+    ],
+    place: async (bytes, caseDir) => { const f = path.join(caseDir, 'ERA5.h5'); await writeFile(f, bytes); return f; },
+    args: (c) => ['invert', eraStack, '--troposphere', c.file, '--out', c.out, '--device', 'cpu', '--quiet'],
+    cases: 16,
   },
   {
     name: 'GeoTIFF stack folder (fit FOLDER)',
