@@ -81,6 +81,18 @@ describe('chaining pieces into routes', () => {
     expect(Math.abs(route.runs[0].chainageM[k] - lengthByGeographicLib(west.slice(0, k + 1)))).toBeLessThan(0.01);
   });
 
+  it('pieces shorter than --join-m (a short bridge) chain like any other', () => {
+    const random = seeded('short pieces');
+    const points = wanderingLine(random, 92, 35, 30, 20);
+    // Vertices 20 m apart around vertex 10: pieces of 20 m once cut there.
+    const q = WGS84.Direct(points[10][1], points[10][0], 30, 20);
+    const r = WGS84.Direct(q.lat2, q.lon2, 30, 20);
+    const line = [...points.slice(0, 11), [q.lon2, q.lat2], [r.lon2, r.lat2], ...points.slice(11)];
+    const routes = chainRoutes(shuffledPieces(random, line, 'railway', [10, 11, 12]), options);
+    expect(routes).toHaveLength(1);
+    expect(Math.abs(routes[0].lengthM - lengthByGeographicLib(line))).toBeLessThan(0.01);
+  });
+
   it('chainage runs from the end nearest --start', () => {
     const random = seeded('start');
     const points = wanderingLine(random, 91.1, 29.65, 20, 40);

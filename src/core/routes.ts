@@ -7,9 +7,12 @@
 // segments of a fixed length.
 //
 // Chaining, per group (the features of one class, or of one --route-property value):
-//   1. Piece ends within `joinM` of each other are one node (union–find over a hash grid of
-//      the ends, so thousands of pieces cost ~ pieces, not pieces²). A piece is an edge between
-//      its two end nodes, weighted by its geodesic length.
+//   1. Piece ends at the same point are one node; an end that meets no other is joined to the
+//      nearest other loose end within `joinM` (a hash grid of the ends, so thousands of pieces
+//      cost ~ pieces, not pieces²), and the short link between them is part of the line. A
+//      piece is an edge between its two end nodes, weighted by its geodesic length. Lines meet
+//      at piece ends, as OSM and national datasets split them at junctions; a line ending on
+//      the middle of another piece is not joined to it.
 //   2. In each connected part of that graph the longest path is the trunk: at a junction the
 //      longest way through is the route, which is what a railway's kilometre posts follow. On a
 //      tree this is exact (the two-sweep farthest-node search); where pieces close a loop it is
@@ -173,6 +176,9 @@ interface Edge { piece: number; a: number; b: number; lengthM: number }
 /** One step of a path: the edge and whether it is walked from b to a. */
 interface Step { edge: number; reversed: boolean }
 
+/** Piece ends closer than this are the same point (float noise of a reprojection). */
+const COINCIDENT_M = 0.01;
+
 class PieceGraph {
   readonly edges: Edge[];
   /** node → [edge, other node] pairs. */
@@ -185,8 +191,26 @@ class PieceGraph {
       const n = p.lonLat.length;
       ends.set([p.lonLat[0], p.lonLat[1], p.lonLat[n - 2], p.lonLat[n - 1]], i * 4);
     });
+    // Ends at the same place (to 1 cm: reprojection leaves float noise) are one node. Then
+    // each end that meets no other is joined to the nearest other such end within joinM,
+    // shortest first, once: a chain by nearest neighbours rather than a transitive cluster,
+    // which would fold a piece shorter than joinM (a 30 m bridge) into a single node.
     const uf = new UnionFind(pieces.length * 2);
-    pairsWithin(ends, joinM, (i, j) => { uf.union(i, j); });
+    pairsWithin(ends, COINCIDENT_M, (i, j) => { uf.union(i, j); });
+    const clusterSize = new Map<number, number>();
+    for (let i = 0; i < pieces.length * 2; i++) clusterSize.set(uf.find(i), (clusterSize.get(uf.find(i)) ?? 0) + 1);
+    const free = [...Array(pieces.length * 2).keys()].filter((i) => clusterSize.get(uf.find(i)) === 1);
+    const freeEnds = new Float64Array(free.length * 2);
+    free.forEach((end, k) => { freeEnds[k * 2] = ends[end * 2]; freeEnds[k * 2 + 1] = ends[end * 2 + 1]; });
+    const joins: [number, number, number][] = [];
+    pairsWithin(freeEnds, joinM, (a, b, d) => { if (free[a] >> 1 !== free[b] >> 1) joins.push([d, free[a], free[b]]); });
+    joins.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
+    const joined = new Uint8Array(pieces.length * 2);
+    for (const [, i, j] of joins) {
+      if (joined[i] || joined[j]) continue;
+      joined[i] = joined[j] = 1;
+      uf.union(i, j);
+    }
     const nodeOf = new Map<number, number>();
     const nodeLonLat: number[] = [];
     const node = (end: number): number => {
