@@ -416,6 +416,7 @@ export async function profileJob(inputs: ProfileJobInputs, options: ProfileJobOp
     const stats = new Map<string, (number | null)[][]>();
     const productSummaries: Parameters<typeof buildSummary>[0]['products'] = [];
     const columns: string[] = [];
+    const apart: string[] = [];
     for (const [k, product] of open.entries()) {
       ctx.progress?.(k, open.length, 'profile');
       let entry = grids.find((g) => sameGrid(g.grid, product.grid));
@@ -437,14 +438,18 @@ export async function profileJob(inputs: ProfileJobInputs, options: ProfileJobOp
       const withData = perSegment.filter((row) => (row[0] ?? 0) > 0).length;
       let warning: string | null = null;
       if (entry.assignment.pixel.length === 0) {
-        warning = `${product.file}: does not overlap the lines (no pixel within ${o.halfWidthM} m of any segment; ${describeGrid(product.grid)}); its columns are empty`;
+        warning = `does not overlap the lines (no pixel within ${o.halfWidthM} m of any segment; ${describeGrid(product.grid)}); its columns are empty`;
+        apart.push(product.file);
       } else if (withData === 0) {
-        warning = `${product.file}: no valid pixel within ${o.halfWidthM} m of any segment (all no-data there); its columns are empty`;
+        warning = `no valid pixel within ${o.halfWidthM} m of any segment (all no-data there); its columns are empty`;
+        warn(`permasar profile: warning: ${product.file}: ${warning}`);
       }
-      if (warning) warn(`permasar profile: warning: ${warning}`);
-      productSummaries.push({ name: product.name, file: product.file, kind: product.kind, unit: product.unit, grid: describeGrid(product.grid), pixels: entry.assignment.pixel.length, segmentsWithData: withData, warning });
+      productSummaries.push({ name: product.name, file: product.file, kind: product.kind, unit: product.unit, grid: describeGrid(product.grid), pixels: entry.assignment.pixel.length, segmentsWithData: withData, warning: warning && `${product.file}: ${warning}` });
     }
     ctx.progress?.(open.length, open.length, 'profile');
+    // One line for all the rasters off the line (a folder of products elsewhere would print many).
+    if (apart.length === 1) warn(`permasar profile: warning: ${apart[0]}: does not overlap the lines (no pixel within ${o.halfWidthM} m of any segment); its columns are empty`);
+    if (apart.length > 1) warn(`permasar profile: warning: ${apart.length} rasters do not overlap the lines (no pixel within ${o.halfWidthM} m of any segment), their columns are empty: ${apart.slice(0, 3).join(', ')}${apart.length > 3 ? ` and ${apart.length - 3} more (summary.json lists each)` : ''}`);
 
     // 4. Features per segment.
     let featureCounts: SegmentFeatureCounts | null = null;
