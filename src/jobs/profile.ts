@@ -20,8 +20,7 @@ import { chainageOfPoint, chainRoutes, segmentRoutes, type LinePiece, type Route
 import { featuresFromFeatures, linesFromFeatures, type GeoJsonLayer } from '../io/geojson.ts';
 import { readVectorLayer } from '../io/vector-node.ts';
 import { openRasterRows, type RasterRowReader } from '../io/raster-node.ts';
-import { proj4Converter } from '../io/crs.ts';
-import { gridProjection } from '../pipeline/grid-crs.ts';
+import { lonLatTransforms } from '../pipeline/grid-crs.ts';
 import { withOutput } from '../io/output-dir-node.ts';
 import { writeCsv, writeJson } from '../io/text-files-node.ts';
 import { encodePng } from '../plot/png.ts';
@@ -230,24 +229,6 @@ interface OpenProduct extends ProductInput {
   unit: string | null;
 }
 
-/** Lon/lat ↔ map coordinates of a grid (identity for EPSG:4326). */
-function gridTransforms(grid: RasterGrid, file: string): { toGrid: (lon: number, lat: number) => [number, number]; toLonLat: (x: number, y: number) => [number, number]; geographic: boolean } {
-  if (grid.epsg === 4326) return { toGrid: (lon, lat) => [lon, lat], toLonLat: (x, y) => [x, y], geographic: true };
-  const projection = gridProjection(grid, file);
-  let converter: ReturnType<typeof proj4Converter>;
-  try {
-    converter = proj4Converter(4326, projection);
-  } catch (e) {
-    throw new InputError(file, `cannot place lon/lat on its CRS: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const geographic = /\+proj=longlat/.test(projection) || /^GEOGCS|^GEOGCRS/.test(projection);
-  return {
-    toGrid: (lon, lat) => converter.forward([lon, lat]) as [number, number],
-    toLonLat: (x, y) => converter.inverse([x, y]) as [number, number],
-    geographic,
-  };
-}
-
 /** Rows read at once: about 4 M pixels (16 MiB of float32) whatever the width. */
 function blockRowsFor(width: number): number {
   return Math.max(1, Math.floor((1 << 22) / Math.max(1, width)));
@@ -421,7 +402,7 @@ export async function profileJob(inputs: ProfileJobInputs, options: ProfileJobOp
       ctx.progress?.(k, open.length, 'profile');
       let entry = grids.find((g) => sameGrid(g.grid, product.grid));
       if (!entry) {
-        const t = gridTransforms(product.grid, product.file);
+        const t = lonLatTransforms(product.grid, product.file);
         entry = { grid: product.grid, assignment: assignPixels(index, product.grid, t.toGrid, t.toLonLat, t.geographic) };
         grids.push(entry);
       }
