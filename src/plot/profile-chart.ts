@@ -59,13 +59,24 @@ function finiteRange(...lists: ArrayLike<number>[]): [number, number] {
   return [lo - pad, hi + pad];
 }
 
-export function profileChart(opts: ProfileChartOptions): Image {
+/** The chart and where its plots lie, so a click can be turned back into a chainage. */
+export interface ProfileChartImage extends Image {
+  plotX: number;
+  plotWidth: number;
+  /** Top and bottom of the panels and the flag strip, px. */
+  plotTop: number;
+  plotBottom: number;
+  lengthKm: number;
+}
+
+export function profileChart(opts: ProfileChartOptions): ProfileChartImage {
   const width = opts.width ?? 1400;
   const titleH = PAD + lineHeight(TEXT_SCALE) + 10;
   const stationH = opts.stations.length ? lineHeight(TEXT_SCALE) + 8 : 0;
   const flagsH = opts.flagRows.length ? opts.flagRows.length * FLAG_ROW_HEIGHT + PANEL_GAP : 0;
   const axisH = lineHeight(TEXT_SCALE) * 2 + 30;
-  const height = titleH + stationH + opts.panels.length * (PANEL_HEIGHT + PANEL_GAP) + flagsH + axisH;
+  // Without a flag strip the axis sits just under the last panel (see axisY below).
+  const height = titleH + stationH + opts.panels.length * (PANEL_HEIGHT + PANEL_GAP) + flagsH + axisH - (opts.flagRows.length ? 0 : PANEL_GAP - 8);
   const img = createImage(width, height, WHITE);
   drawText(img, opts.title, PAD, PAD, { scale: TEXT_SCALE, bold: true });
   const plotX = LEFT;
@@ -133,7 +144,7 @@ export function profileChart(opts: ProfileChartOptions): Image {
   }
 
   // The shared x axis under the last panel or strip.
-  const axisY = top;
+  const axisY = top - (opts.flagRows.length ? 0 : PANEL_GAP - 8);
   for (let i = 0; i < xTicks.values.length; i++) {
     const px = Math.round(x.toPx(xTicks.values[i]));
     fillRect(img, px, axisY, 1, 6, INK);
@@ -155,5 +166,5 @@ export function profileChart(opts: ProfileChartOptions): Image {
       lastRight = px + w / 2;
     }
   }
-  return img;
+  return { ...img, plotX, plotWidth: plotW, plotTop: firstTop, plotBottom: axisY, lengthKm: opts.lengthKm };
 }
