@@ -101,6 +101,33 @@ describe('permasar profile --from', () => {
   });
 });
 
+describe('permasar profile --route-property and the thresholds', () => {
+  it('chains per route value; a threshold option moves the flag', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'permasar-profile-routes-'));
+    const rate = path.join(dir, 'rate.tif');
+    const value = -3 - 10 * Math.random();
+    await constantRaster(rate, value);
+    // Two highways, each in two pieces (one reversed), told apart by "ref" only.
+    const piece = (ref: string, coordinates: number[][]) => ({ type: 'Feature', properties: { class: 'highway', ref }, geometry: { type: 'LineString', coordinates } });
+    const lines = lineLayer(dir, [
+      piece('G109', [[92, 35.01], [92.03, 35.01]]), piece('G109', [[92.06, 35.01], [92.03, 35.01]]),
+      piece('G317', [[92, 35.05], [92.02, 35.05]]), piece('G317', [[92.02, 35.05], [92.05, 35.05]]),
+    ]);
+    // Subsidence faster than |value| − 0.5 mm/yr: the constant rate is flagged everywhere.
+    const threshold = value + 0.5;
+    const r = await runCommand(['profile', '--lines', lines, '--route-property', 'ref', '--product', `rate=${rate}`, '--subsidence-mm-yr', String(-threshold), '--out', path.join(dir, 'out'), '--quiet']);
+    expect(r.stderr).toEqual([]);
+    const summary = JSON.parse(readFileSync(path.join(dir, 'out', 'summary.json'), 'utf8'));
+    expect(summary.routes.map((x: { name: string }) => x.name).sort()).toEqual(['G109', 'G317']);
+    for (const route of summary.routes) expect(route.gaps).toBe(0);
+    const rows = csv(path.join(dir, 'out', 'segments.csv'));
+    expect(new Set(rows.map((row) => row.route))).toEqual(new Set(['G109', 'G317']));
+    for (const row of rows) expect(row.flag_subsidence).toBe('1');
+    expect(summary.flags.flag_subsidence.threshold).toBe(threshold);
+    expect(summary.flagged_km.G109.flag_subsidence).toBeCloseTo(summary.routes.find((x: { name: string }) => x.name === 'G109').line_km, 3);
+  });
+});
+
 describe('permasar profile: bad input is one line naming the file, nothing written', () => {
   const bad = async (args: string[], dir: string, mustName: string, mustSay: RegExp) => {
     const out = path.join(dir, 'out');

@@ -60,7 +60,13 @@ export const PROFILE_OPTIONS: OptionTable = [
   { name: 'stations', kind: 'file', value: 'LAYER', help: 'Point features with names, marked on the profiles at their chainage' },
   { name: 'station-property', kind: 'text', value: 'NAME', default: 'name', help: 'property of a station holding its name' },
   { name: 'station-max-m', kind: 'number', value: 'M', default: 5000, help: 'stations farther than this from every route are left off', check: positive(1_000_000) },
-  { name: 'subsidence-mm-yr', kind: 'number', value: 'V', default: STUDY_FLAG_THRESHOLDS.subsidenceMmPerYear, help: 'flag_subsidence: median rate ≤ V mm/yr (the study: −20)' },
+  // A speed of subsidence (positive), so the command line needs no negative number (which
+  // parseArgs would take for an option).
+  {
+    name: 'subsidence-mm-yr', kind: 'number', value: 'V', default: -STUDY_FLAG_THRESHOLDS.subsidenceMmPerYear,
+    help: 'flag_subsidence: median rate ≤ −V mm/yr, subsidence faster than V (the study: 20)',
+    check: (v: number) => (v >= 0 ? null : 'is a speed of subsidence, ≥ 0 (20 flags rates ≤ −20 mm/yr)'),
+  },
   { name: 'amplitude-mm', kind: 'number', value: 'A', default: STUDY_FLAG_THRESHOLDS.amplitudeMm, help: 'flag_amplitude: median seasonal amplitude ≥ A mm (the study: 55)' },
   { name: 'alt-m', kind: 'number', value: 'H', default: STUDY_FLAG_THRESHOLDS.altM, help: 'flag_alt: median ALT ≥ H m (the study: 1)' },
   { name: 'thermokarst-m', kind: 'number', value: 'M', default: STUDY_FLAG_THRESHOLDS.thermokarstM, help: 'flag_thermokarst: a feature within M m (the study: 2000)', check: positive(500_000) },
@@ -105,7 +111,7 @@ export function profileOptionsFrom(values: Record<string, unknown>): ProfileOpti
     stationProperty: v['station-property'] as string,
     stationMaxM: v['station-max-m'] as number,
     thresholds: {
-      subsidenceMmPerYear: v['subsidence-mm-yr'] as number,
+      subsidenceMmPerYear: -(v['subsidence-mm-yr'] as number),
       amplitudeMm: v['amplitude-mm'] as number,
       altM: v['alt-m'] as number,
       thermokarstM: v['thermokarst-m'] as number,
