@@ -220,6 +220,20 @@ describe('permasar corridor on a synthetic corridor', () => {
     expect(whole.counts.hazards).not.toBeNull();
   });
 
+  it('profile runs along the hazards\' lines on every corridor product, as the command would; the summary names the flagged kilometres', async () => {
+    expect(whole.stages.profile).toMatchObject({ status: 'done' });
+    const { profileJob } = await import('../src/jobs/profile.ts');
+    const alone = path.join(dir, 'alone', 'profile');
+    const summary = await profileJob({ lines: path.join(dir, 'lines.geojson'), from: path.join(dir, 'whole'), features: [path.join(dir, 'thermokarst.geojson')] }, {}, alone, { device: 'cpu', log: () => {} });
+    const csv = await readFile(path.join(dir, 'whole', 'profile', 'segments.csv'), 'utf8');
+    const [header, ...rows] = csv.trim().split('\n').map((l) => l.split(','));
+    for (const column of ['asc_rate_median', 'desc_rate_median', 'asc_rate_vertical_median', 'rate_up_median', 'alt_median', 'direction_secular_share_vertical', 'flag_subsidence']) expect(header).toContain(column);
+    expect(rows.some((r) => Number(r[header.indexOf('asc_rate_count')]) > 0)).toBe(true);
+    expect(await readFile(path.join(alone, 'segments.csv'), 'utf8')).toBe(csv);
+    expect(whole.counts.profile).toEqual({ routes: summary.routes, flagged_km: summary.flagged_km });
+    expect(Object.keys((whole.counts.profile as { flagged_km: Record<string, unknown> }).flagged_km).length).toBeGreaterThan(0);
+  });
+
   it('a rerun skips finished frames; a changed option or --force redoes them', async () => {
     logs.length = 0;
     const again = await run(path.join(dir, 'whole'));

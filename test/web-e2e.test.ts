@@ -251,4 +251,59 @@ describe.skipIf(!haveBrowser && !REQUIRE)('web app in chromium (WebGPU on SwiftS
     expect(tables[0]).not.toMatch(/east-west\s*[1-9]/);
     await page.screenshot({ path: path.join(repo, 'test-artifacts/web-app-direction.png'), fullPage: true });
   });
+
+  it('draws a lines layer on every map, profiles the product along it, zooms to a segment clicked there and marks the segment clicked on a map', async () => {
+    await page.click('#tabs button[data-view="1"]');
+    // A railway across the sample's grid, west to east, as two pieces (one reversed) meeting mid-way.
+    const gt = grid.geoTransform;
+    const lat = gt[3] + (grid.height / 2) * gt[5];
+    const west = gt[0] + 2 * gt[1], mid = gt[0] + (grid.width / 2) * gt[1], east = gt[0] + (grid.width - 2) * gt[1];
+    const lines = { type: 'FeatureCollection', features: [
+      { type: 'Feature', properties: { class: 'railway' }, geometry: { type: 'LineString', coordinates: [[mid, lat], [west, lat]] } },
+      { type: 'Feature', properties: { class: 'railway' }, geometry: { type: 'LineString', coordinates: [[mid, lat], [east, lat - 3 * gt[5]]] } },
+    ] };
+    await page.setInputFiles('#lines-input', { name: 'railway.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(lines)) });
+    await page.waitForFunction(() => Number(document.getElementById('profile-canvas')?.dataset.segments ?? 0) > 0, undefined, { timeout: 15_000 });
+    const profile = await page.evaluate(() => ({ ...document.getElementById('profile-canvas')!.dataset }));
+    expect(profile.route).toBe('railway');
+    expect(profile.profileProduct).toBe('rateMmPerYear');
+    const segments = Number(profile.segments);
+    expect(segments).toBeGreaterThan(3);
+    expect(Number(profile.withData)).toBeGreaterThan(segments / 2);
+    // Drawn on every map of the track.
+    for (const key of ['rateMmPerYear', 'seasonalAmplitudeMm', 'peakDayOfYear', 'seasonalFlag', 'amplitudeByYear']) {
+      expect(Number(await page.locator(`canvas[data-product="${key}"]`).getAttribute('data-lines')), key).toBeGreaterThanOrEqual(segments);
+    }
+    type Probe = { row: number; col: number; profileX: number | null };
+    const probe = (k: number) => page.evaluate((i) => (window as unknown as { permasar: { segmentProbe(k: number): Probe | null } }).permasar.segmentProbe(i), k);
+    const marked = () => page.evaluate(() => (window as unknown as { permasar: { markedSegment(): number | null } }).permasar.markedSegment());
+
+    // Click segment k on the profile: it is marked and every map zooms to it.
+    const k = Math.floor(segments / 3);
+    const p = (await probe(k))!;
+    const box = (await page.locator('#profile-canvas').boundingBox())!;
+    await page.locator('#profile-canvas').click({ position: { x: p.profileX!, y: box.height / 2 } });
+    await page.waitForFunction((i) => (window as unknown as { permasar: { markedSegment(): number | null } }).permasar.markedSegment() === i, k, { timeout: 10_000 });
+    const view = await page.evaluate(() => (window as unknown as { permasar: { viewMatrix(): number[] } }).permasar.viewMatrix());
+    const zoom = view[0];
+    expect(zoom).toBeGreaterThan(2);
+    const u = (p.col + 0.5) / grid.width, v = (p.row + 0.5) / grid.height;
+    expect(zoom * u + view[6]).toBeGreaterThan(0);
+    expect(zoom * u + view[6]).toBeLessThan(1);
+    expect(zoom * v + view[7]).toBeGreaterThan(0);
+    expect(zoom * v + view[7]).toBeLessThan(1);
+    expect(await page.locator('canvas[data-product="rateMmPerYear"]').getAttribute('data-marked-segment')).toBe(String(k));
+    expect(await page.locator('#profile-caption').textContent()).toMatch(new RegExp(`Segment ${k} of railway`));
+
+    // Click the rate map on the line at another segment: that one is marked.
+    await page.locator('canvas[data-product="rateMmPerYear"]').dblclick(); // the whole map again
+    const j = Math.floor((2 * segments) / 3);
+    const q = (await probe(j))!;
+    const point = await page.evaluate(([r, c]) => (window as unknown as { permasar: { mapPoint(k: string, r: number, c: number): { x: number; y: number } | null } }).permasar.mapPoint('rateMmPerYear', r, c), [q.row, q.col]);
+    await page.locator('canvas[data-product="rateMmPerYear"]').click({ position: point! });
+    await page.waitForFunction((i) => (window as unknown as { permasar: { markedSegment(): number | null } }).permasar.markedSegment() === i, j, { timeout: 10_000 });
+    expect(await page.locator('#profile-canvas').getAttribute('data-marked')).toBe(String(j));
+    await page.locator('#profile-card').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(repo, 'test-artifacts/web-app-profile.png'), fullPage: true });
+  });
 });

@@ -15,6 +15,7 @@ import { verticalJob } from '../jobs/vertical.ts';
 import { altJob } from '../jobs/alt.ts';
 import { envelopeJob } from '../jobs/envelope.ts';
 import { hazardsJob } from '../jobs/hazards.ts';
+import { profileJob } from '../jobs/profile.ts';
 import { couplingJob } from '../jobs/coupling.ts';
 import { argvConfig, DEVICE_OPTION, usageLines, type OptionTable } from '../jobs/support/option-table.ts';
 import { cliJobContext, deviceOption } from './job-context.ts';
@@ -86,6 +87,9 @@ ${usageLines(DEMO_OPTIONS)}`,
       ['thermokarst hazards near the corridor', ['hazards', '--lines', path.join(hazards, 'corridor.geojson'),
         '--features', path.join(hazards, 'thermokarst.geojson'), '--out', r('hazards'), '--overwrite'],
       (ctx) => hazardsJob({ lines: path.join(hazards, 'corridor.geojson'), features: [path.join(hazards, 'thermokarst.geojson')] }, replace, r('hazards'), ctx)],
+      ['along the line: per-kilometre profile of the toy corridor', ['profile', '--lines', path.join(hazards, 'corridor.geojson'), '--from', out,
+        '--features', path.join(hazards, 'thermokarst.geojson'), '--out', r('profile'), '--overwrite'],
+      (ctx) => profileJob({ lines: path.join(hazards, 'corridor.geojson'), from: out, features: [path.join(hazards, 'thermokarst.geojson')] }, replace, r('profile'), ctx)],
       ['ground-temperature coupling at one pixel', ['coupling', r('asc'), '--stack', path.join(r('asc-invert'), 'timeseries_ERA5_ramp.h5'),
         '--lon', '92.906', '--lat', '34.844', '--temperature', path.join(sample, 'temperature', 'gldas_point.csv'),
         '--out', r('coupling'), '--overwrite'],

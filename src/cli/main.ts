@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   alt: async () => (await import('./cmd-alt.ts')).altCommand,
   envelope: async () => (await import('./cmd-envelope.ts')).envelopeCommand,
   hazards: async () => (await import('./cmd-hazards.ts')).hazardsCommand,
+  profile: async () => (await import('./cmd-profile.ts')).profileCommand,
   coupling: async () => (await import('./cmd-coupling.ts')).couplingCommand,
   corridor: async () => (await import('./cmd-corridor.ts')).corridorCommand,
   demo: async () => (await import('./cmd-demo.ts')).demoCommand,

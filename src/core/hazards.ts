@@ -252,7 +252,7 @@ function norm3(x: number, y: number, z: number): number {
 }
 
 /** A feature prepared for distance queries: ECEF vertices and lon/lat box. */
-interface PreparedFeature {
+export interface PreparedFeature {
   /** ECEF of point features or of every polygon vertex (3 per vertex). */
   vertexEcef: Float64Array;
   /** For polygons: ring boundaries into the vertex list (start vertex of each ring, then the end). */
@@ -277,7 +277,7 @@ function boundingSphere(vertexEcef: Float64Array, longestEdgeM: number): Float64
   return sphere;
 }
 
-function prepareFeature(feature: HazardFeature): PreparedFeature {
+export function prepareFeature(feature: HazardFeature): PreparedFeature {
   let lonMin = Infinity, latMin = Infinity, lonMax = -Infinity, latMax = -Infinity;
   const grow = (lon: number, lat: number): void => {
     if (lon < lonMin) lonMin = lon;
@@ -351,7 +351,7 @@ export function pointInPolygon(lon: number, lat: number, rings: Float64Array[]):
  * sphere–sphere lower bound of that distance (> 0: the two cannot touch, so no crossing test).
  * Sub-computations that cannot beat the best so far, by their own sphere bound, are skipped.
  */
-function featureToEdgeDistanceM(feature: PreparedFeature, index: EdgeIndex, edge: number, sphereBound: number): number {
+export function featureToEdgeDistanceM(feature: PreparedFeature, index: EdgeIndex, edge: number, sphereBound: number): number {
   const e = index.edgeEcef;
   const a = edge * 6;
   const b = edge * 6 + 3;
@@ -392,7 +392,7 @@ function featureToEdgeDistanceM(feature: PreparedFeature, index: EdgeIndex, edge
 }
 
 /** Whether an edge lies inside one of the feature's polygons (tested at its first endpoint). */
-function edgeInsideFeature(feature: PreparedFeature, lon: number, lat: number): boolean {
+export function edgeInsideFeature(feature: PreparedFeature, lon: number, lat: number): boolean {
   if (!feature.polygons) return false;
   for (const polygon of feature.polygons) if (pointInPolygon(lon, lat, polygon)) return true;
   return false;

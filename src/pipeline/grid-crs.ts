@@ -61,3 +61,24 @@ export function lonLatToGrid(grid: RasterGrid, file: string): (lonDeg: number, l
   }
   return (lon, lat) => converter.forward([lon, lat]) as [number, number];
 }
+
+/**
+ * Both ways between WGS 84 lon/lat and a grid's map coordinates (identity for EPSG:4326), and
+ * whether the grid's CRS is geographic (map units are degrees); InputError naming `file` when
+ * the CRS is unusable. The profile places its segments on each raster with these.
+ */
+export function lonLatTransforms(grid: RasterGrid, file: string): { toGrid: (lon: number, lat: number) => [number, number]; toLonLat: (x: number, y: number) => [number, number]; geographic: boolean } {
+  if (grid.epsg === 4326) return { toGrid: (lon, lat) => [lon, lat], toLonLat: (x, y) => [x, y], geographic: true };
+  const projection = gridProjection(grid, file);
+  let converter: ReturnType<typeof proj4Converter>;
+  try {
+    converter = proj4Converter(4326, projection);
+  } catch (e) {
+    throw new InputError(file, `cannot place lon/lat on ${crsName(grid)}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return {
+    toGrid: (lon, lat) => converter.forward([lon, lat]) as [number, number],
+    toLonLat: (x, y) => converter.inverse([x, y]) as [number, number],
+    geographic: /\+proj=longlat/.test(projection) || /^\s*GEOG(CS|CRS)/.test(projection),
+  };
+}

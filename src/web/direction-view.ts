@@ -110,6 +110,7 @@ export async function renderDirection(container: HTMLElement, a: FitOutcome, b: 
     const data = Float32Array.from(classes, (v) => (v === DirectionClass.NO_DATA ? Number.NaN : v));
     // A pane of the page's one pan/zoom (view-transform.ts), like the track's maps.
     const view = new MapView(`direction_${key}`, shared, { onHover: () => {}, onClick: () => {} });
+    view.grid = grid;
     view.render({ data, width: grid.width, height: grid.height, title, subtitle, unitLabel: 'class', colormap: 'categorical', categories, extent: lonLatExtent(grid), maxSize: 560, minSize: 360 });
     const canvas = view.canvas;
     const fig = document.createElement('figure');

@@ -12,6 +12,7 @@ import { $, createState } from './state.ts';
 import { setupOptions, setupTrack, trackCardHtml, updateRunButton } from './tracks-panel.ts';
 import { cancelAll, runAll } from './run.ts';
 import { selectPixel, setReference } from './results-view.ts';
+import { segmentProbe, setupLines } from './lines-view.ts';
 
 // ---------------------------------------------------------------- start-up
 
@@ -41,6 +42,7 @@ function main(): void {
   $('track-cards').innerHTML = trackCardHtml(1) + trackCardHtml(2);
   state.tracks.push(setupTrack(state, 1), setupTrack(state, 2));
   setupOptions();
+  setupLines(state);
   $('run').addEventListener('click', () => { void runAll(state); });
   $('cancel').addEventListener('click', () => cancelAll(state));
   $('clear-reference').addEventListener('click', () => {
@@ -64,6 +66,9 @@ function main(): void {
     mapBox: (key: FitProductKey) => state.mapViews.get(key)?.cssBox() ?? null,
     viewMatrix: () => Array.from(state.view.matrix),
     productUnit: (key: FitProductKey) => productInfo(key).unit,
+    /** Segment k of the lines: a map pixel on it and its x on the profile (CSS px). */
+    segmentProbe: (k: number) => segmentProbe(state, k),
+    markedSegment: () => state.markedSegment,
   };
 }
 

@@ -10,6 +10,30 @@ import {
   type MapBox, type SharedView,
 } from './view-transform.ts';
 import { formatLatitude, formatLongitude } from './format.ts';
+import type { RasterGrid } from '../core/grid.ts';
+
+/**
+ * Lines drawn over a map (lines-view.ts: the profile's segments): polylines in continuous raster
+ * coordinates of the map's grid, the segment of each, and the segment marked (or null).
+ */
+export interface LineOverlay {
+  paths: Float64Array[];
+  pathSegment: Int32Array;
+  marked: number | null;
+}
+
+/** Where every map gets its lines from (one provider for the page: lines-view.ts). */
+let overlayOf: ((grid: RasterGrid) => LineOverlay | null) | null = null;
+const liveViews = new Set<MapView>();
+
+/** Sets the lines of every map (null: none) and redraws the maps on the page. */
+export function setLineOverlays(provider: ((grid: RasterGrid) => LineOverlay | null) | null): void {
+  overlayOf = provider;
+  for (const v of [...liveViews]) {
+    if (!v.canvas.isConnected) liveViews.delete(v);
+    else v.redraw();
+  }
+}
 
 /** RGBA image of src/plot as canvas ImageData (copied: ImageData wants its own buffer). */
 export function toImageData(img: { data: Uint8Array | Uint8ClampedArray; width: number; height: number }): ImageData {
@@ -41,6 +65,8 @@ export class MapView {
   private reference: PixelHit | null = null;
   private drag: { x: number; y: number; travelled: number } | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** The map grid of the raster shown, for the line overlay (absent: no lines drawn). */
+  grid: RasterGrid | null = null;
 
   constructor(readonly productKey: string, private readonly view: SharedView, events: MapViewEvents) {
     this.canvas = document.createElement('canvas');
@@ -111,6 +137,7 @@ export class MapView {
     const m = full.map;
     raster.getContext('2d')!.putImageData(toImageData(full), -m.x, -m.y, m.x, m.y, opts.width, opts.height);
     this.rasterImage = raster;
+    liveViews.add(this);
     this.unsubscribe ??= this.view.subscribe(() => {
       // A pane that left the page stops listening.
       if (!this.canvas.isConnected && this.unsubscribe) {
@@ -151,7 +178,7 @@ export class MapView {
     this.redraw();
   }
 
-  private redraw(): void {
+  redraw(): void {
     if (!this.imageData || !this.image) return;
     const g = this.canvas.getContext('2d')!;
     g.putImageData(this.imageData, 0, 0);
@@ -174,9 +201,46 @@ export class MapView {
     g.beginPath();
     g.rect(box.x, box.y, box.width, box.height);
     g.clip();
+    this.drawLines(g, box);
     if (this.selected) this.drawSelection(g, this.selected);
     if (this.reference) this.drawReference(g, this.reference);
     g.restore();
+  }
+
+  /** The lines overlay: dark lines with a white casing, the marked segment thick red. */
+  private drawLines(g: CanvasRenderingContext2D, box: MapBox): void {
+    const overlay = overlayOf && this.grid ? overlayOf(this.grid) : null;
+    this.canvas.dataset.lines = String(overlay?.paths.length ?? 0);
+    if (overlay?.marked !== null && overlay?.marked !== undefined) this.canvas.dataset.markedSegment = String(overlay.marked);
+    else delete this.canvas.dataset.markedSegment;
+    if (!overlay) return;
+    const m = rasterToCanvas(this.view.matrix, box, this.rasterWidth, this.rasterHeight);
+    const trace = (path: Float64Array): void => {
+      g.beginPath();
+      for (let i = 0; i < path.length; i += 2) {
+        const x = m[0] * path[i] + m[3] * path[i + 1] + m[6];
+        const y = m[1] * path[i] + m[4] * path[i + 1] + m[7];
+        if (i === 0) g.moveTo(x, y); else g.lineTo(x, y);
+      }
+    };
+    g.lineJoin = 'round';
+    g.lineCap = 'round';
+    for (const [width, colour] of [[4, '#ffffff'], [2, '#111827']] as const) {
+      g.lineWidth = width;
+      g.strokeStyle = colour;
+      overlay.paths.forEach((path, k) => { if (overlay.pathSegment[k] !== overlay.marked) { trace(path); g.stroke(); } });
+    }
+    overlay.paths.forEach((path, k) => {
+      if (overlay.pathSegment[k] !== overlay.marked) return;
+      g.lineWidth = 7;
+      g.strokeStyle = '#ffffff';
+      trace(path);
+      g.stroke();
+      g.lineWidth = 4;
+      g.strokeStyle = '#d62728';
+      trace(path);
+      g.stroke();
+    });
   }
 
   /**

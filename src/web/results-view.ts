@@ -14,6 +14,7 @@ import { renderDirection } from './direction-view.ts';
 import { createYearsView, drawYearsPlot } from './years-view.ts';
 import { renderDownloads } from './downloads.ts';
 import { setDeviceLine, setProgress, setStatus, showMessage } from './messages.ts';
+import { markNearestSegment, renderProfile } from './lines-view.ts';
 import { $, type AppState, type Track, type ViewId } from './state.ts';
 
 const MAP_KEYS = FIT_QUICKLOOK_KEYS;
@@ -68,6 +69,7 @@ export function showView(state: AppState, view: ViewId): void {
   const direction = $('direction');
   if (view === 'direction') {
     $('track-view').hidden = true;
+    renderProfile(state);
     direction.hidden = false;
     renderDirection(direction, state.tracks[0].outcome!, state.tracks[1].outcome!, state.view).catch((e: unknown) => {
       direction.replaceChildren();
@@ -123,11 +125,12 @@ function renderTrack(state: AppState, t: Track): void {
   }])) as Record<string, Omit<RasterQuicklookOptions, 'width' | 'height'>>;
   const events: MapViewEvents = {
     onHover: (hit) => showReadout(t, hit ?? state.selected),
-    onClick: (hit) => selectPixel(state, t, hit),
+    onClick: (hit) => { selectPixel(state, t, hit); markNearestSegment(state, t, hit); },
     onReference: (hit) => setReference(state, t, hit),
   };
   for (const key of MAP_KEYS) {
     const view = new MapView(key, state.view, events);
+    view.grid = grid;
     view.render({ ...base, ...specs[key] } as RasterQuicklookOptions);
     const figure = document.createElement('figure');
     figure.className = 'map-figure';
@@ -145,6 +148,7 @@ function renderTrack(state: AppState, t: Track): void {
   showReferenceLine(t);
   showReadout(t, state.selected);
   renderDownloads(t);
+  renderProfile(state);
   if (state.selected) selectPixel(state, t, state.selected);
 }
 

@@ -5,6 +5,7 @@ import type { FitProductKey } from '../core/fit-types.ts';
 import type { MapView, PixelHit } from './map-view.ts';
 import type { FitOutcome } from './protocol.ts';
 import { SharedView } from './view-transform.ts';
+import type { LinesLayer } from './lines-view.ts';
 
 /** One orbit track: its input files, its fit worker and, once fitted, its outcome. */
 export interface Track {
@@ -36,10 +37,14 @@ export interface AppState {
   yearsPlot: HTMLCanvasElement | null;
   /** The one pan/zoom of every map pane (view-transform.ts). */
   view: SharedView;
+  /** The lines layer, chained into routes and segments (lines-view.ts), or null. */
+  lines: LinesLayer | null;
+  /** The segment marked on the maps and the profile (index into lines.segments), or null. */
+  markedSegment: number | null;
 }
 
 export function createState(): AppState {
-  return { tracks: [], activeView: 1, selected: null, seriesRequestId: 0, mapViews: new Map(), yearsPlot: null, view: new SharedView() };
+  return { tracks: [], activeView: 1, selected: null, seriesRequestId: 0, mapViews: new Map(), yearsPlot: null, view: new SharedView(), lines: null, markedSegment: null };
 }
 
 /** The element with this id; a missing one is a bug in index.html, said by name. */

@@ -26,6 +26,7 @@ export function createYearsView(o: FitOutcome, subtitle: string, shared: SharedV
   amplitudeByYearMm.forEach((a, y) => all.set(a, y * a.length));
   const range = robustRange(all);
   const view = new MapView('amplitudeByYear', shared, events);
+  view.grid = grid;
   const figure = document.createElement('figure');
   figure.className = 'map-figure years-figure';
   figure.id = 'years-view';

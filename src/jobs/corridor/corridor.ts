@@ -9,6 +9,7 @@
 //   OUT/asc-vertical/, OUT/desc-vertical/   vertical projection of each mosaic
 //   OUT/alt/                  ALT from the ascending vertical amplitude (descending if no ascending)
 //   OUT/hazards/              hazard counts near the lines
+//   OUT/profile/              per segment of the hazards' lines: every product, features, flags
 //   OUT/summary.json          frames, offsets, per-stage times, device, corridor-wide counts
 //
 // With a shard, only that shard's units run and the job stops; without, every unit not done runs,
@@ -123,7 +124,7 @@ async function runCorridorWith(manifest: CorridorManifest, stages: CorridorStage
   const units = listUnits(manifest, out);
   const mine = unitsOfShard(units, options.shard);
   const merging = options.shard === null;
-  const stageNames = merging ? ['mosaic asc', 'mosaic desc', 'compare', 'vertical', 'alt', 'hazards'] : [];
+  const stageNames = merging ? ['mosaic asc', 'mosaic desc', 'compare', 'vertical', 'alt', 'hazards', 'profile'] : [];
   // Progress in hundredths of a unit (a frame or a stage), so a frame's tiles move the bar and
   // the time remaining is estimated within a frame too.
   const total = 100 * (mine.length + stageNames.length);
@@ -386,6 +387,10 @@ async function runCorridorWith(manifest: CorridorManifest, stages: CorridorStage
   const hazards = await runStage('hazards', 'hazards', !manifest.hazards ? 'no "hazards" block in the manifest' : null,
     (dir) => stages.hazards(dir, ctx));
   tick('hazards');
+  // After hazards: the profile reads the mosaics and every later product of OUT (--from OUT).
+  const profile = await runStage('profile', 'profile', !manifest.hazards?.lines ? 'no "hazards.lines" in the manifest' : !stages.profile ? 'not among the stages run' : null,
+    (dir) => stages.profile!(out, dir, ctx));
+  tick('profile');
 
   // Corridor-wide counts: the mosaics' pixel counts, and the direction classes where compared.
   const counts: Record<string, unknown> = {};
@@ -396,6 +401,8 @@ async function runCorridorWith(manifest: CorridorManifest, stages: CorridorStage
   if (compare) counts.direction = (compare as { counts?: unknown }).counts ?? null;
   if (alt) counts.alt = (alt as { pixels?: unknown }).pixels ?? null;
   if (hazards) counts.hazards = (hazards as { counts?: unknown }).counts ?? null;
+  // The flagged kilometres per rule and route, as the profile's summary.json gives them.
+  if (profile) counts.profile = { routes: (profile as { routes?: unknown }).routes ?? null, flagged_km: (profile as { flagged_km?: unknown }).flagged_km ?? null };
   summary.counts = counts;
   summary.seconds.mosaic = (['mosaic asc', 'mosaic desc'] as const).reduce((s, k) => s + (summary.stages[k]?.seconds ?? 0), 0);
   summary.seconds.total = (Date.now() - started) / 1000;

@@ -18,6 +18,7 @@ import { compareJob, type CompareJobOptions } from '../compare.ts';
 import { verticalJob } from '../vertical.ts';
 import { altJob, type AltJobOptions } from '../alt.ts';
 import { hazardsJob, type HazardsJobOptions } from '../hazards.ts';
+import { profileJob } from '../profile.ts';
 import type { JobContext } from '../support/context.ts';
 import { optionsOfBlock, type CorridorManifest } from './manifest.ts';
 
@@ -48,6 +49,8 @@ export interface CorridorStages {
   vertical(fitDir: string, outDir: string, ctx: JobContext): Promise<Record<string, unknown>>;
   alt(amplitudeFile: string, outDir: string, ctx: JobContext): Promise<Record<string, unknown>>;
   hazards(outDir: string, ctx: JobContext): Promise<Record<string, unknown>>;
+  /** Along the hazards' lines, on every product the corridor made in `corridorDir` (issue 23). */
+  profile?(corridorDir: string, outDir: string, ctx: JobContext): Promise<Record<string, unknown>>;
 }
 
 
@@ -98,5 +101,11 @@ export function jobStages(manifest: CorridorManifest): CorridorStages {
       sites: manifest.alt!.sites !== undefined ? String(manifest.alt!.sites) : null,
     }, altOptions!, outDir, ctx),
     hazards: async (outDir, ctx) => (await hazardsJob({ lines: String(manifest.hazards!.lines), features: (manifest.hazards!.features as string[]).map(String) }, hazardsOptions!, outDir, ctx)) as unknown as Record<string, unknown>,
+    // The hazards' lines, classes and features, per segment of every route: the profile's
+    // defaults otherwise (the manifest has no "profile" block).
+    profile: async (corridorDir, outDir, ctx) => (await profileJob(
+      { lines: String(manifest.hazards!.lines), from: corridorDir, features: (manifest.hazards!.features as string[]).map(String) },
+      { classProperty: hazardsOptions!.classProperty, typeProperty: hazardsOptions!.typeProperty, buffersM: hazardsOptions!.buffersM, overwrite: true },
+      outDir, ctx)) as unknown as Record<string, unknown>,
   };
 }
