@@ -223,6 +223,14 @@ export function frameRowGenerator(corridor: Corridor, frame: CorridorFrame): (ro
   };
 }
 
+/** A frame's folder under `dir` (asc/<name> or desc/<name>), made, and its path relative to `dir`. */
+async function frameFolder(dir: string, frame: { direction: string; name: string }): Promise<{ rel: string; frameDir: string }> {
+  const rel = path.join(frame.direction === 'ascending' ? 'asc' : 'desc', frame.name);
+  const frameDir = path.join(dir, rel);
+  await mkdir(frameDir, { recursive: true });
+  return { rel, frameDir };
+}
+
 /**
  * Writes every frame as MintPy would (OUT/<asc|desc>/<name>/timeseries.h5, geometryGeo.h5) and
  * OUT/corridor.json naming them; returns the corridor (its truth) and the manifest path.
@@ -230,9 +238,7 @@ export function frameRowGenerator(corridor: Corridor, frame: CorridorFrame): (ro
 export async function writeCorridor(dir: string, corridor: Corridor, manifestExtras: Record<string, unknown> = {}): Promise<string> {
   const manifest: Record<string, unknown> = { ascending: [], descending: [] };
   for (const frame of corridor.frames) {
-    const rel = path.join(frame.direction === 'ascending' ? 'asc' : 'desc', frame.name);
-    const frameDir = path.join(dir, rel);
-    await mkdir(frameDir, { recursive: true });
+    const { rel, frameDir } = await frameFolder(dir, frame);
     const { grid } = frame;
     await writeMintpyTimeseriesRows(path.join(frameDir, 'timeseries.h5'), {
       grid, dates: frame.dates, unit: 'm', refDate: frame.dates[0], wavelengthM: 0.05546576,
@@ -277,9 +283,7 @@ function frameValues(corridor: Corridor, frame: CorridorFrame): Float32Array {
 export async function writeCorridorIfgrams(dir: string, corridor: Corridor, manifestExtras: Record<string, unknown> = {}, options: CorridorIfgramOptions = {}): Promise<string> {
   const manifest: Record<string, unknown> = { ascending: [], descending: [] };
   for (const frame of corridor.frames) {
-    const rel = path.join(frame.direction === 'ascending' ? 'asc' : 'desc', frame.name);
-    const frameDir = path.join(dir, rel);
-    await mkdir(frameDir, { recursive: true });
+    const { rel, frameDir } = await frameFolder(dir, frame);
     const { grid } = frame;
     const { width, height } = grid;
     const nDates = frame.dates.length;

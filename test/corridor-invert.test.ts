@@ -20,6 +20,7 @@ import { readRaster } from '../src/io/raster-node.ts';
 import { withH5Node } from '../src/io/h5-node.ts';
 import { acquireGpuForTests } from '../src/gpu/testing.ts';
 import { runCommand } from './support/run-command.ts';
+import { expectManifestRefusals } from './support/manifest-refusals.ts';
 
 const SEED = 2207;
 const INVERT = { 'min-coherence': 0.45, 'min-temp-coh': 0.6, deramp: 'linear' };
@@ -271,14 +272,7 @@ describe('permasar corridor from interferogram stacks', () => {
       ['unknown invert option', (m) => { m.invert = { minCoherance: 0.5 }; }, /"invert\.minCoherance": unknown option \(invert takes: .*min-coherence/],
       ['a per-frame invert option in the block', (m) => { m.invert = { troposphere: 'x.h5' }; }, /"invert\.troposphere": unknown option/],
     ];
-    for (const [what, edit, pattern] of cases) {
-      const m = structuredClone(base);
-      edit(m);
-      const file = path.join(dir, `bad-${what.replace(/\W+/g, '-')}.json`);
-      await writeFile(file, JSON.stringify(m));
-      await expect(readCorridorManifest(file), what).rejects.toThrow(pattern);
-      await expect(readCorridorManifest(file)).rejects.toThrow(file);
-    }
+    await expectManifestRefusals(dir, base, cases);
     // A value invert would refuse: refused the same way before anything runs; through the command, one line.
     const bad = path.join(dir, 'bad-value.json');
     await writeFile(bad, JSON.stringify({ ...base, invert: { 'min-coherence': 1.5 } }));

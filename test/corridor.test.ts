@@ -20,6 +20,7 @@ import { readRaster, type RasterData } from '../src/io/raster-node.ts';
 import { pixelCentre, mapToPixel } from '../src/core/grid.ts';
 import { circularDayDifference } from '../src/core/direction.ts';
 import { runCommand } from './support/run-command.ts';
+import { expectManifestRefusals } from './support/manifest-refusals.ts';
 
 const SEED = 1212;
 
@@ -280,14 +281,7 @@ describe('permasar corridor on a synthetic corridor', () => {
       ['missing name', (m) => { delete m.ascending[2].name; }, /"ascending\[2\]\.name": required/],
       ['bad reference', (m) => { m.reference = { lalo: [34.8] }; }, /"reference\.lalo": must be \[lat, lon\]/],
     ];
-    for (const [what, edit, pattern] of cases) {
-      const m = structuredClone(base);
-      edit(m);
-      const file = path.join(dir, `bad-${what.replace(/\W+/g, '-')}.json`);
-      await writeFile(file, JSON.stringify(m));
-      await expect(readCorridorManifest(file), what).rejects.toThrow(pattern);
-      await expect(readCorridorManifest(file)).rejects.toThrow(file);
-    }
+    await expectManifestRefusals(dir, base, cases);
     // A value the command would refuse is refused the same way, naming the key, before anything runs.
     const badValue = path.join(dir, 'bad-value.json');
     await writeFile(badValue, JSON.stringify({ ...base, fit: { minEpochs: 3 } }));
