@@ -223,8 +223,8 @@ describe.skipIf(!MINTPY_AVAILABLE)(`permasar invert's corrections against MintPy
   it('recovers the planted truth once troposphere and ramps are removed', async () => {
     // The study case: the phase holds displacement + troposphere + a ramp per date. The final
     // series against the truth, after each date's best plane of the difference is removed (a
-    // ramp removal also takes the true displacement's own plane): a few tenths of a mm; the
-    // uncorrected inversion is centimetres off.
+    // ramp removal also takes the true displacement's own plane): about a millimetre, the
+    // inversion's own noise; the uncorrected inversion is close to a centimetre off.
     const c = CASES[0];
     const stack = stacks[c.name];
     const truth = path.join(dir, 'truth.bin');
@@ -256,7 +256,9 @@ def rms_after_plane(ts):
 both = np.isfinite(raw) & mask[None]
 print(json.dumps({'final': rms_after_plane(final), 'raw': float(1.4826 * np.median(np.abs((raw - truth)[both])) * 1000)}))
 `, [truth, path.join(dir, c.name, 'ours', 'timeseries.h5'), path.join(dir, c.name, 'ours', 'timeseries_ERA5_ramp.h5'), path.join(dir, c.name, 'ours', 'maskTempCoh.h5')]);
-    expect(r.final).toBeLessThan(1);
-    expect(r.raw).toBeGreaterThan(4 * r.final);
+    // Robust spread over eight seeds: 0.83–1.05 mm (the network selection at 0.6 leaves fewer,
+    // shorter pairs, so the inversion's own noise is that of a thinner network); uncorrected 6–11 mm.
+    expect(r.final).toBeLessThan(1.6);
+    expect(r.raw).toBeGreaterThan(3 * r.final);
   });
 });
