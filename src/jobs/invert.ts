@@ -50,7 +50,7 @@ import { mintpyStackMetadata, timeseriesPerpendicularBaselineM } from '../io/ifg
 import { INVERSION_FILE_NAMES, openInversionWriters, openTimeseriesFileWriter, writeMaskFile, type InversionWriters, type TimeseriesFileWriter } from '../io/mintpy-inversion-write-node.ts';
 import { openDelayStackNode, type DelayStackReader } from '../io/delay-stack-node.ts';
 import { openH5Node, withH5Node } from '../io/h5-node.ts';
-import { getDataset, h5DatasetNames, toFloat32 } from '../io/mintpy-h5.ts';
+import { h5DatasetNames, mintpyStackFromH5, readH5Dataset2dFromFile } from '../io/mintpy-h5.ts';
 import { callHdf5 } from '../io/hdf5-trace.ts';
 import { createGeoTiffFile, type GeoTiffFileWriter } from '../io/geotiff-write-node.ts';
 import { withOutput } from '../io/output-dir-node.ts';
@@ -213,7 +213,11 @@ interface InvertRun {
   minTemporalCoherence: number;
   deramp: RampType | null;
   dates: string[];
+  /** Perpendicular baseline per date of the series (m). */
+  bperp: Float32Array;
   tileRows: number;
+  /** Warnings that are not errors (the job context's). */
+  warn(line: string): void;
   close(): void;
 }
 
@@ -316,7 +320,8 @@ async function openInvertRun(stackPath: string, options: InvertRunOptions, ctx: 
     const tileRows = tileRowsFor(reader, plan, options.tileRows);
     const run: InvertRun = {
       reader, stackFile, options, choices, plan, keep, ref, refPhase, water, outsideWaterMask, shadow, networkSelection, delay, troposphere,
-      minTemporalCoherence, deramp, dates, tileRows,
+      minTemporalCoherence, deramp, dates, tileRows, warn,
+      bperp: timeseriesPerpendicularBaselineM(plan.keptIfgrams.map((i) => info.pairs[i]), plan.keptIfgrams.map((i) => info.bperp?.[i] ?? 0)),
       close() {
         delay?.close();
         reader.close();
@@ -389,11 +394,6 @@ function networkSettings(run: InvertRun) {
   };
 }
 
-function dateBperp(run: InvertRun): Float32Array {
-  const { info } = run.reader;
-  return timeseriesPerpendicularBaselineM(run.plan.keptIfgrams.map((i) => info.pairs[i]), run.plan.keptIfgrams.map((i) => info.bperp?.[i] ?? 0));
-}
-
 /**
  * The folder `permasar invert` writes, filled tile by tile (in row order): MintPy's three files,
  * the GeoTIFFs, and the corrections — maskTempCoh, the delay subtracted as each tile comes, the
@@ -430,7 +430,7 @@ class InversionFolderWriter {
       length: info.length,
       width: info.width,
       dates: run.dates,
-      bperp: dateBperp(run),
+      bperp: run.bperp,
       networkInversion: networkSettings(run),
       reference: { y: run.ref.row, x: run.ref.col },
       // Output chunks of the tile's rows: each tile fills whole chunks.
@@ -444,7 +444,7 @@ class InversionFolderWriter {
 
   private seriesLayout() {
     const { info } = this.run.reader;
-    return { dates: this.run.dates, bperp: dateBperp(this.run), length: info.length, width: info.width, chunkRows: this.run.tileRows };
+    return { dates: this.run.dates, bperp: this.run.bperp, length: info.length, width: info.width, chunkRows: this.run.tileRows };
   }
 
   /** One tile of the inversion, rows in order. Its series is corrected in place. */
@@ -488,9 +488,8 @@ class InversionFolderWriter {
     let rampSummary: InvertJobSummary['deramp'] = null;
     if (this.ramps) {
       const solution = this.ramps.solve();
-      const warn = (line: string) => console.error(line);
       if (solution.undetermined.length) {
-        warn(`invert: WARNING: the pixels of maskTempCoh cannot determine a ${deramp} ramp on ${solution.undetermined.length} date(s), left as they are: ${solution.undetermined.map((k) => run.dates[k]).join(', ')}`);
+        run.warn(`invert: WARNING: the pixels of maskTempCoh cannot determine a ${deramp} ramp on ${solution.undetermined.length} date(s), left as they are: ${solution.undetermined.map((k) => run.dates[k]).join(', ')}`);
       }
       const source = this.corrected ?? writers.series;
       this.deramped = await openTimeseriesFileWriter(path.join(this.dir, this.rampFile), {
@@ -713,7 +712,7 @@ export async function invertBandJob(inputs: InvertJobInputs, options: InvertRunO
         length: nRowsBand,
         width: info.width,
         dates: run.dates,
-        bperp: dateBperp(run),
+        bperp: run.bperp,
         networkInversion: networkSettings(run),
         chunkRows: run.tileRows,
       });
@@ -777,33 +776,37 @@ export async function mergeInvertBandsJob(inputs: InvertJobInputs, options: Inve
       description: descriptions.join('; '),
       notes: [...new Set(bands.flatMap((b) => b.device.notes))],
     };
-    const nDates = run.dates.length;
     const { width } = info;
     return await writeInvertFolder(run, outDir, Boolean(options.overwrite), started, ctx, async (folder, passes) => {
       let done = 0;
       for (const b of bands) {
-        const ts = await openH5Node(path.join(b.dir, INVERSION_FILE_NAMES.timeseries));
-        const tcoh = await openH5Node(path.join(b.dir, INVERSION_FILE_NAMES.temporalCoherence));
-        const num = await openH5Node(path.join(b.dir, INVERSION_FILE_NAMES.numInvIfgram));
+        // The band's files through the project's MintPy readers (one-line errors naming the file).
+        const tsFile = path.join(b.dir, INVERSION_FILE_NAMES.timeseries);
+        const series = mintpyStackFromH5(await openH5Node(tsFile), tsFile, { allowRadarCoded: true });
+        const tcohFile = path.join(b.dir, INVERSION_FILE_NAMES.temporalCoherence);
+        const numFile = path.join(b.dir, INVERSION_FILE_NAMES.numInvIfgram);
+        const tcoh = await openH5Node(tcohFile);
+        const num = await openH5Node(numFile);
         try {
-          const tsData = getDataset(ts, b.dir, 'timeseries');
-          const tcohData = getDataset(tcoh, b.dir, 'temporalCoherence');
-          const numData = getDataset(num, b.dir, 'mask');
-          const shape = tsData.shape ?? [];
-          if (shape[0] !== nDates || shape[1] !== b.row1 - b.row0 || shape[2] !== width) throw new InputError(b.dir, `timeseries.h5 is ${shape.join(' × ')}, the band needs ${nDates} × ${b.row1 - b.row0} × ${width}`);
-          for (let r = 0; r < b.row1 - b.row0; r += run.tileRows) {
-            const nRows = Math.min(run.tileRows, b.row1 - b.row0 - r);
-            const read = (d: typeof tsData, sel: [number, number][]) => toFloat32(d.slice(sel), b.dir, 'band');
+          const bandRows = b.row1 - b.row0;
+          if (series.grid.height !== bandRows || series.grid.width !== width || series.dates.join() !== run.dates.join()) {
+            throw new InputError(tsFile, `${series.dates.length} dates × ${series.grid.height} × ${series.grid.width}, the band needs the run's ${run.dates.length} dates × ${bandRows} × ${width}`);
+          }
+          const plane = (h5: typeof tcoh, file: string, name: string, row0: number, nRows: number) =>
+            readH5Dataset2dFromFile(h5, file, name, { row0, nRows }, { allowRadarCoded: true }).data;
+          for (let r = 0; r < bandRows; r += run.tileRows) {
+            const nRows = Math.min(run.tileRows, bandRows - r);
             await folder.addTile(b.row0 + r, nRows, {
-              timeseriesM: read(tsData, [[0, nDates], [r, r + nRows], [0, width]]),
-              temporalCoherence: read(tcohData, [[r, r + nRows], [0, width]]),
-              numInvIfgram: read(numData, [[r, r + nRows], [0, width]]),
+              timeseriesM: await series.readRows(r, nRows),
+              temporalCoherence: plane(tcoh, tcohFile, 'temporalCoherence', r, nRows),
+              numInvIfgram: plane(num, numFile, 'mask', r, nRows),
             });
             done += nRows;
             ctx.progress?.(done, passes * info.length, 'merging bands');
           }
         } finally {
-          for (const f of [ts, tcoh, num]) callHdf5(() => f.close());
+          series.close();
+          for (const f of [tcoh, num]) callHdf5(() => f.close());
         }
       }
       return { counts, device };
