@@ -1,25 +1,26 @@
 // A tropospheric delay stack as MintPy's tropo_pyaps3 writes it (inputs/ERA5.h5; INVERSION.md
 // §3.2): `timeseries` float32 (N_era, L, W), the one-way slant delay, sign-reversed to share the
 // displacement's sign convention, absolute (no REF_* attributes); `date` |S8 (N_era,); UNIT m.
-// Read by row tiles for the troposphere correction (core/corrections.ts subtractTroposphere).
-// Node-only.
-import type { Dataset as H5Dataset, File as H5File } from 'h5wasm';
+// That is a MintPy timeseries file, so it is read through the timeseries reader
+// (mintpy-h5.ts mintpyStackFromH5), and checked here against the series it corrects. Read by row
+// tiles for the troposphere correction (core/corrections.ts subtractTroposphere). Node-only.
 import { InputError } from '../core/errors.ts';
 import { describeGrid, sameGrid, type RasterGrid } from '../core/grid.ts';
 import { openH5Node } from './h5-node.ts';
-import { asH5InputError, getDataset, h5FileGrid, readDates, rootAttributes, toFloat32, checkNumeric } from './mintpy-h5.ts';
+import { asH5InputError, mintpyStackFromH5 } from './mintpy-h5.ts';
+import { parseStackUnit, type StackUnit } from './stack.ts';
 import { callHdf5 } from './hdf5-trace.ts';
 
 /** Metres per unit of the delay's UNIT attribute (absent: m, as tropo_pyaps3 writes it). */
-const METRES_PER_UNIT: Record<string, number> = { m: 1, cm: 0.01, mm: 0.001 };
+const METRES_PER_UNIT: Partial<Record<StackUnit, number>> = { m: 1, cm: 0.01, mm: 0.001 };
 
 export interface DelayStackReader {
   readonly file: string;
   readonly dates: string[];
   /** Rows row0 … row0 + nRows − 1 of every date, date-major [date][row][col], in m. */
-  readRows(row0: number, nRows: number): Float32Array;
+  readRows(row0: number, nRows: number): Promise<Float32Array>;
   /** One pixel, every date (m). */
-  readPixel(row: number, col: number): Float32Array;
+  readPixel(row: number, col: number): Promise<Float32Array>;
   close(): void;
 }
 
@@ -28,47 +29,48 @@ export interface DelayStackReader {
  * geocoding when both carry one, its dates and unit. One InputError line naming the file otherwise.
  */
 export async function openDelayStackNode(file: string, grid: RasterGrid): Promise<DelayStackReader> {
-  const h5: H5File = await openH5Node(file);
+  const h5 = await openH5Node(file);
+  let keys: string[];
   try {
-    const attrs = rootAttributes(h5, file);
-    const keys = asH5InputError(file, 'cannot list its datasets', () => h5.keys());
-    if (!keys.includes('timeseries')) throw new InputError(file, `no "timeseries" dataset (has: ${keys.join(', ') || 'nothing'}): not a delay stack as MintPy's tropo_pyaps3 writes it (ERA5.h5)`);
-    const ds: H5Dataset = getDataset(h5, file, 'timeseries');
-    checkNumeric(ds, file, 'timeseries');
-    const shape = asH5InputError(file, 'cannot read the shape of "timeseries"', () => ds.shape) ?? [];
-    if (shape.length !== 3) throw new InputError(file, `"timeseries" has ${shape.length} dimensions, not 3 (dates, rows, columns)`);
-    const [nDates, length, width] = shape;
-    if (length !== grid.height || width !== grid.width) {
-      throw new InputError(file, `on another grid: ${length} rows × ${width} columns, the series has ${grid.height} × ${grid.width}`);
+    keys = asH5InputError(file, 'cannot list its datasets', () => h5.keys());
+  } catch (e) {
+    callHdf5(() => h5.close());
+    throw e;
+  }
+  if (!keys.includes('timeseries')) {
+    callHdf5(() => h5.close());
+    throw new InputError(file, `no "timeseries" dataset (has: ${keys.join(', ') || 'nothing'}): not a delay stack as MintPy's tropo_pyaps3 writes it (ERA5.h5)`);
+  }
+  // Owns h5 from here (closes it on its own failure).
+  const source = mintpyStackFromH5(h5, file, { allowRadarCoded: true });
+  try {
+    const own = source.grid;
+    if (own.height !== grid.height || own.width !== grid.width) {
+      throw new InputError(file, `on another grid: ${own.height} rows × ${own.width} columns, the series has ${grid.height} × ${grid.width}`);
     }
-    const own = h5FileGrid(h5, file, attrs, width, length, { allowRadarCoded: true });
     if (!own.radarCoded && !grid.radarCoded && !sameGrid(own, grid)) {
       throw new InputError(file, `on another grid: ${describeGrid(own)}, the series is on ${describeGrid(grid)}`);
     }
-    const unit = (attrs.UNIT ?? 'm').trim();
-    const scale = METRES_PER_UNIT[unit];
-    if (scale === undefined) throw new InputError(file, `unknown UNIT "${unit}" (a delay stack is in m, cm or mm)`);
-    const dates = readDates(h5, file, nDates);
-    const scaled = (values: unknown) => {
-      const out = toFloat32(values, file, 'timeseries');
-      if (scale !== 1) for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i] * scale);
-      return out;
+    const unitText = source.attributes.UNIT?.trim();
+    const scale = unitText ? METRES_PER_UNIT[parseStackUnit(unitText) ?? ('?' as StackUnit)] : 1;
+    if (scale === undefined) throw new InputError(file, `unknown UNIT "${unitText}" (a delay stack is in m, cm or mm)`);
+    const inMetres = (values: Float32Array) => {
+      if (scale !== 1) for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i] * scale);
+      return values;
     };
+    const nDates = source.dates.length;
     return {
       file,
-      dates,
-      readRows(row0, nRows) {
-        return scaled(asH5InputError(file, `cannot read rows ${row0}–${row0 + nRows - 1} of "timeseries"`, () => ds.slice([[0, nDates], [row0, row0 + nRows], [0, width]])));
+      dates: source.dates,
+      readRows: async (row0, nRows) => inMetres(await source.readRows(row0, nRows)),
+      async readPixel(row, col) {
+        const rows = await source.readRows(row, 1);
+        return inMetres(Float32Array.from({ length: nDates }, (_, k) => rows[k * grid.width + col]));
       },
-      readPixel(row, col) {
-        return scaled(asH5InputError(file, `cannot read pixel (${row}, ${col}) of "timeseries"`, () => ds.slice([[0, nDates], [row, row + 1], [col, col + 1]])));
-      },
-      close() {
-        callHdf5(() => h5.close());
-      },
+      close: () => source.close(),
     };
   } catch (e) {
-    callHdf5(() => h5.close());
+    source.close();
     throw e;
   }
 }

@@ -308,7 +308,7 @@ async function openInvertRun(stackPath: string, options: InvertRunOptions, ctx: 
       delay = await openDelayStackNode(path.resolve(options.troposphere), info.grid);
       const matched = matchTroposphereDates(dates, delay.dates, dates[0]);
       if (!matched) throw new InputError(delay.file, `has no delay for the series' reference date ${dates[0]}: it cannot be referenced in time`);
-      const atReference = delay.readPixel(ref.row, ref.col);
+      const atReference = await delay.readPixel(ref.row, ref.col);
       const used = new Set(Array.from(matched.delayIndexOfDate).filter((e) => e >= 0));
       const blank = [...used].filter((e) => !Number.isFinite(atReference[e])).map((e) => delay!.dates[e]);
       if (blank.length) throw new InputError(delay.file, `no delay at the reference pixel (row ${ref.row}, column ${ref.col}) on ${blank.length} date(s) (${blank.slice(0, 3).join(', ')}${blank.length > 3 ? ', …' : ''})`);
@@ -460,7 +460,7 @@ class InversionFolderWriter {
     const maskRows = this.mask.subarray(row0 * width, row0 * width + nPixels);
     this.maskPixels += temporalCoherenceMask(out.temporalCoherence, run.minTemporalCoherence, run.shadow ? run.shadow.subarray(row0 * width, row0 * width + nPixels) : null, maskRows);
     if (run.troposphere) {
-      subtractTroposphere(out.timeseriesM, nPixels, run.delay!.readRows(row0, nRows), run.troposphere.atReference, run.troposphere.dates);
+      subtractTroposphere(out.timeseriesM, nPixels, await run.delay!.readRows(row0, nRows), run.troposphere.atReference, run.troposphere.dates);
       this.corrected!.writeRows(row0, nRows, out.timeseriesM);
     }
     this.ramps?.addRows(row0, nRows, out.timeseriesM, maskRows);

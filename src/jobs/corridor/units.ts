@@ -240,11 +240,6 @@ export class Fingerprints {
   }
 }
 
-/** Back-compatible: the fingerprint of one unit (a fresh computation). */
-export async function unitFingerprint(unit: WorkUnit, manifest: CorridorManifest, bandRows?: BandRows): Promise<UnitFingerprint> {
-  return new Fingerprints(manifest, bandRows ?? (async () => { throw new Error('unitFingerprint: band rows needed'); })).of(unit);
-}
-
 /** The record in a unit's folder, or null (absent, unreadable: not finished). */
 export async function readRecord(dir: string): Promise<{ hash: string; record: Record<string, unknown> } | null> {
   try {
@@ -253,10 +248,6 @@ export async function readRecord(dir: string): Promise<{ hash: string; record: R
   } catch {
     return null;
   }
-}
-
-export async function readUnitRecord(unit: WorkUnit): Promise<{ hash: string } | null> {
-  return readRecord(unit.outDir);
 }
 
 export async function recordMatches(dir: string, fingerprint: UnitFingerprint): Promise<boolean> {
